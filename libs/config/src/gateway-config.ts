@@ -1,0 +1,86 @@
+/** Reasoning support of a model: hidden thinking always, never, or switchable per request. */
+export type Reasoning = boolean | 'configurable';
+export type Modality = 'text' | 'image' | 'audio' | 'video';
+export type BackendType = 'vllm' | 'ollama-cloud' | 'openrouter' | 'litellm' | 'openai';
+export type BackendKind = 'local' | 'cloud';
+
+/** Client-relevant quirks enforced before a request is forwarded (design document, "constraints schema"). */
+export interface ModelConstraints {
+  min_max_tokens: number | null;
+  accepts_image_url: boolean;
+  typical_response_seconds: number;
+}
+
+/** One step of an alias's routing chain: a backend with its upstream model id, or another alias. */
+export type RoutingHop = { backend: string; model: string } | { alias: string };
+
+export interface ModelEntry {
+  alias: string;
+  family: string;
+  context_window: number;
+  tools: boolean;
+  vision: boolean;
+  reasoning: Reasoning;
+  modalities: { input: Modality[]; output: Modality[] };
+  capabilities: string[];
+  licensing: { license: string; open_weights: boolean; data_leaves_dgx: boolean };
+  routing: RoutingHop[];
+  constraints: ModelConstraints;
+  /** Overrides the derived time-to-response-headers budget for this model's calls. */
+  headers_timeout_seconds?: number;
+}
+
+export interface BackendConfig {
+  name: string;
+  type: BackendType;
+  kind: BackendKind;
+  /** OpenAI-compatible base URL including `/v1`. */
+  url: string;
+  /** The backend's own upstream key. Never logged or shown. */
+  api_key?: string;
+  description?: string;
+}
+
+export interface ServerConfig {
+  port: number;
+  body_limit_bytes: number;
+  shutdown_delay_seconds: number;
+  shutdown_grace_seconds: number;
+}
+
+export interface RoutingConfig {
+  connect_timeout_ms: number;
+  headers_timeout_factor: number;
+  headers_timeout_min_ms: number;
+  stream_idle_timeout_ms: number;
+  total_timeout_ms: number;
+  failure_threshold: number;
+  cooldown_seconds: number;
+  health_interval_seconds: number;
+}
+
+/** A client key: only its SHA-256 digest is kept in memory. */
+export interface ClientKey {
+  name: string;
+  sha256: Buffer;
+  /** Aliases this key may use; undefined means all. */
+  models?: ReadonlySet<string>;
+}
+
+export interface AuthConfig {
+  keys: ClientKey[];
+  /** Explicit development mode with no client authentication. */
+  insecure: boolean;
+}
+
+export interface GatewayConfig {
+  source: string;
+  server: ServerConfig;
+  routing: RoutingConfig;
+  backends: BackendConfig[];
+  models: ModelEntry[];
+  auth: AuthConfig;
+  logLevel: LogLevelName;
+}
+
+export type LogLevelName = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
