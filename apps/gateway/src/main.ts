@@ -1,12 +1,26 @@
-import { NestFactory } from '@nestjs/core';
-import { Module } from '@nestjs/common';
-import { PING } from '@app/config';
-@Module({})
-class M {}
+import { Logger } from '@nestjs/common';
+import { ConfigError, loadConfig } from '@app/config';
+import { createGateway, listen } from './bootstrap';
+
 async function main(): Promise<void> {
-  const app = await NestFactory.create(M, { logger: false });
-  await app.listen(0, '127.0.0.1');
-  console.log(PING, app.getHttpServer().address());
-  await app.close();
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`gateway: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  if (config.auth.insecure) {
+    Logger.warn(
+      'GATEWAY_INSECURE_NO_AUTH is set: /v1 accepts requests WITHOUT an API key. Never do this outside local development.',
+      'Auth',
+    );
+  }
+  const app = await createGateway(config);
+  await listen(app, config.server.port);
 }
+
 void main();

@@ -1,0 +1,23 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AuthModule } from '@app/auth';
+import { CatalogModule } from '@app/catalog';
+import { ConfigModule, type GatewayConfig } from '@app/config';
+import { ContractsModule } from '@app/contracts';
+import { ObservabilityModule } from '@app/observability';
+
+/** Composition root: the lib modules and their global guard, filter and middleware. */
+@Module({})
+export class AppModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        ContractsModule,
+        ObservabilityModule,
+        AuthModule,
+        CatalogModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,46 @@
+import type { Server } from 'node:http';
+import { Logger, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { GatewayConfig } from '@app/config';
+import { AppModule } from './app.module';
+import { mountSwagger } from './openapi';
+
+/**
+ * Builds the gateway exactly as production runs it; main.ts and the e2e tests both start here.
+ * Nest's body parser is off: chat bodies are read by the chat lib under its own limits and checks.
+ */
+export async function createGateway(config: GatewayConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bodyParser: false,
+    bufferLogs: true,
+    logger: levelsFrom(config.logLevel),
+  });
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  mountSwagger(app);
+  return app;
+}
+
+/** Listens and applies the server-level limits (slow-loris timeouts, keep-alive). */
+export async function listen(
+  app: INestApplication,
+  port: number,
+  host = '0.0.0.0',
+): Promise<Server> {
+  await app.listen(port, host);
+  const server = app.getHttpServer() as Server;
+  server.headersTimeout = 15_000;
+  server.requestTimeout = 60_000;
+  server.keepAliveTimeout = 65_000;
+  new Logger('Gateway').log(`listening on ${JSON.stringify(server.address())}`);
+  return server;
+}
+
+function levelsFrom(
+  level: GatewayConfig['logLevel'],
+): Array<'error' | 'warn' | 'log' | 'debug' | 'verbose' | 'fatal'> {
+  const order = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+  return order.slice(0, order.indexOf(level) + 1);
+}

@@ -1,0 +1,47 @@
+import { Controller, Get, Optional, Param } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, type Principal } from '@app/auth';
+import { ApiErrorResponses } from '@app/contracts';
+import { BackendStatusSource } from './backend-status';
+import { CatalogService } from './catalog.service';
+import { InfoResponseDto, ModelListDto, ModelObjectDto } from './info.dto';
+import { describeCatalog, toModelObject } from './catalog.view';
+
+@ApiTags('catalog')
+@ApiBearerAuth()
+@Controller('v1')
+export class CatalogController {
+  constructor(
+    private readonly catalog: CatalogService,
+    @Optional() private readonly status?: BackendStatusSource,
+  ) {}
+
+  @Get('info')
+  @ApiOperation({ summary: 'Model catalog with constraints and routing, and live backend status' })
+  @ApiOkResponse({ type: InfoResponseDto })
+  @ApiErrorResponses(401)
+  info(@CurrentPrincipal() principal: Principal): InfoResponseDto {
+    return describeCatalog(
+      this.catalog.list(principal),
+      this.catalog.backends(),
+      (name) => this.status?.statusOf(name) ?? 'unknown',
+    );
+  }
+
+  @Get('models')
+  @ApiOperation({ summary: 'List models (OpenAI format)' })
+  @ApiOkResponse({ type: ModelListDto })
+  @ApiErrorResponses(401)
+  models(@CurrentPrincipal() principal: Principal): ModelListDto {
+    return { object: 'list', data: this.catalog.list(principal).map(toModelObject) };
+  }
+
+  @Get('models/:model')
+  @ApiOperation({ summary: 'Retrieve a model (OpenAI format)' })
+  @ApiParam({ name: 'model', example: 'llama-4-scout' })
+  @ApiOkResponse({ type: ModelObjectDto })
+  @ApiErrorResponses(401, 404)
+  model(@CurrentPrincipal() principal: Principal, @Param('model') alias: string): ModelObjectDto {
+    return toModelObject(this.catalog.require(alias, principal));
+  }
+}

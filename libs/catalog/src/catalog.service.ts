@@ -1,0 +1,61 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  GATEWAY_CONFIG,
+  type BackendConfig,
+  type GatewayConfig,
+  type ModelEntry,
+} from '@app/config';
+import { mayUse, type Principal } from '@app/auth';
+import { ModelNotFoundError } from '@app/contracts';
+
+/** A concrete step of an alias's chain: the member alias whose constraints apply, its backend and upstream model id. */
+export interface ResolvedHop {
+  member: ModelEntry;
+  backend: string;
+  model: string;
+}
+
+/** The model catalog; chains of composite aliases are flattened once, at boot. */
+@Injectable()
+export class CatalogService {
+  private readonly byAlias: ReadonlyMap<string, ModelEntry>;
+  private readonly chains: ReadonlyMap<string, readonly ResolvedHop[]>;
+
+  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
+    this.byAlias = new Map(config.models.map((m) => [m.alias, m]));
+    this.chains = new Map(config.models.map((m) => [m.alias, this.flatten(m)]));
+  }
+
+  backends(): readonly BackendConfig[] {
+    return this.config.backends;
+  }
+
+  /** Every alias the principal may use, in catalog order. */
+  list(principal: Principal): ModelEntry[] {
+    return [...this.byAlias.values()].filter((m) => mayUse(principal, m.alias));
+  }
+
+  /** The alias's entry, or `model_not_found` — for unknown aliases and for ones the key may not use alike. */
+  require(alias: string, principal: Principal): ModelEntry {
+    const entry = this.byAlias.get(alias);
+    if (!entry || !mayUse(principal, alias)) {
+      throw new ModelNotFoundError(alias);
+    }
+    return entry;
+  }
+
+  /** The alias's chain with composite members expanded in order (image-gen → nano-banana's hops, then gpt-image's). */
+  chain(alias: string): readonly ResolvedHop[] {
+    return this.chains.get(alias) ?? [];
+  }
+
+  private flatten(entry: ModelEntry): ResolvedHop[] {
+    return entry.routing.flatMap((hop) => {
+      if ('alias' in hop) {
+        const member = this.byAlias.get(hop.alias);
+        return member ? this.flatten(member) : [];
+      }
+      return [{ member: entry, backend: hop.backend, model: hop.model }];
+    });
+  }
+}

@@ -1,0 +1,43 @@
+import type { BackendConfig, ModelEntry } from '@app/config';
+import type { BackendStatus } from './backend-status';
+import type { BackendInfoDto, InfoResponseDto, ModelObjectDto } from './info.dto';
+
+// Unix seconds of 2026-01-01: a stable `created` for every alias (the OpenAI list format requires one).
+const CATALOG_EPOCH = 1767225600;
+
+/** The `/v1/info` document: the caller's aliases, and every backend with its live status. Never a URL or key. */
+export function describeCatalog(
+  models: readonly ModelEntry[],
+  backends: readonly BackendConfig[],
+  statusOf: (name: string) => BackendStatus,
+): InfoResponseDto {
+  return {
+    models: models.map((m) => ({
+      alias: m.alias,
+      family: m.family,
+      context_window: m.context_window,
+      tools: m.tools,
+      vision: m.vision,
+      reasoning: m.reasoning,
+      modalities: m.modalities,
+      capabilities: m.capabilities,
+      licensing: m.licensing,
+      routing: m.routing.map((hop) => ({ ...hop })),
+      constraints: m.constraints,
+    })),
+    backends: backends.map((b): BackendInfoDto => ({
+      name: b.name,
+      kind: b.kind,
+      type: b.type,
+      status: statusOf(b.name),
+      description: b.description,
+      aliases: models
+        .filter((m) => m.routing.some((h) => 'backend' in h && h.backend === b.name))
+        .map((m) => m.alias),
+    })),
+  };
+}
+
+export function toModelObject(m: ModelEntry): ModelObjectDto {
+  return { id: m.alias, object: 'model', created: CATALOG_EPOCH, owned_by: m.family };
+}

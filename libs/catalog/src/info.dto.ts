@@ -1,0 +1,119 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class ConstraintsDto {
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 200,
+    description: 'Floor silently applied to max_tokens / max_completion_tokens; null when none.',
+  })
+  min_max_tokens: number | null;
+  @ApiProperty({
+    example: false,
+    description:
+      'Whether image_url parts may carry a non-data: URL. False everywhere: inline images as base64 data URIs.',
+  })
+  accepts_image_url: boolean;
+  @ApiProperty({ example: 8, description: 'Typical end-to-end seconds for a short answer.' })
+  typical_response_seconds: number;
+}
+
+export class ModalitiesDto {
+  @ApiProperty({
+    enum: ['text', 'image', 'audio', 'video'],
+    isArray: true,
+    example: ['text', 'image'],
+  })
+  input: string[];
+  @ApiProperty({ enum: ['text', 'image', 'audio', 'video'], isArray: true, example: ['text'] })
+  output: string[];
+}
+
+export class LicensingDto {
+  @ApiProperty({ example: 'Llama 4 Community License' }) license: string;
+  @ApiProperty({ example: true }) open_weights: boolean;
+  @ApiProperty({ example: false, description: 'Whether prompts leave the DGX (cloud hop).' })
+  data_leaves_dgx: boolean;
+}
+
+export class RoutingHopDto {
+  @ApiPropertyOptional({
+    example: 'vllm',
+    description: 'Backend of this hop (absent for a composite member).',
+  })
+  backend?: string;
+  @ApiPropertyOptional({
+    example: 'RedHatAI/Llama-4-Scout-17B-16E-Instruct-quantized.w4a16',
+    description: 'Upstream model id.',
+  })
+  model?: string;
+  @ApiPropertyOptional({
+    example: 'nano-banana',
+    description: 'Member alias of a composite alias.',
+  })
+  alias?: string;
+}
+
+export class ModelInfoDto {
+  @ApiProperty({ example: 'llama-4-scout' }) alias: string;
+  @ApiProperty({ example: 'Meta Llama 4' }) family: string;
+  @ApiProperty({ example: 10000000, description: 'Context window in tokens.' })
+  context_window: number;
+  @ApiProperty({ example: true }) tools: boolean;
+  @ApiProperty({ example: true, description: 'Accepts image input.' }) vision: boolean;
+  @ApiProperty({
+    oneOf: [{ type: 'boolean' }, { type: 'string', enum: ['configurable'] }],
+    example: false,
+  })
+  reasoning: boolean | 'configurable';
+  @ApiProperty({ type: ModalitiesDto }) modalities: ModalitiesDto;
+  @ApiProperty({ type: [String], example: ['chat', 'tools', 'vision', 'streaming'] })
+  capabilities: string[];
+  @ApiProperty({ type: LicensingDto }) licensing: LicensingDto;
+  @ApiProperty({ type: [RoutingHopDto], description: 'Ordered fallback chain.' })
+  routing: RoutingHopDto[];
+  @ApiProperty({ type: ConstraintsDto }) constraints: ConstraintsDto;
+}
+
+export class BackendInfoDto {
+  @ApiProperty({ example: 'vllm' }) name: string;
+  @ApiProperty({ enum: ['local', 'cloud'], example: 'local' }) kind: string;
+  @ApiProperty({
+    enum: ['vllm', 'ollama-cloud', 'openrouter', 'litellm', 'openai'],
+    example: 'vllm',
+  })
+  type: string;
+  @ApiProperty({
+    enum: ['available', 'unreachable', 'cooldown', 'not_configured', 'unknown'],
+    example: 'available',
+    description:
+      'Live state: only available backends take traffic; the rest are shown for transparency.',
+  })
+  status: string;
+  @ApiPropertyOptional({ example: 'vLLM 26.01-py3 with LMCache on the DGX Spark (GB10)' })
+  description?: string;
+  @ApiProperty({
+    type: [String],
+    example: ['llama-4-scout'],
+    description: 'Aliases routed through this backend.',
+  })
+  aliases: string[];
+}
+
+export class InfoResponseDto {
+  @ApiProperty({ type: [ModelInfoDto] }) models: ModelInfoDto[];
+  @ApiProperty({ type: [BackendInfoDto] }) backends: BackendInfoDto[];
+}
+
+export class ModelObjectDto {
+  @ApiProperty({ example: 'llama-4-scout' }) id: string;
+  @ApiProperty({ example: 'model', enum: ['model'] }) object: 'model';
+  @ApiProperty({ example: 1767225600, description: 'Unix seconds (the gateway build date).' })
+  created: number;
+  @ApiProperty({ example: 'Meta Llama 4' }) owned_by: string;
+}
+
+export class ModelListDto {
+  @ApiProperty({ example: 'list', enum: ['list'] }) object: 'list';
+  @ApiProperty({ type: [ModelObjectDto] }) data: ModelObjectDto[];
+}

@@ -1,0 +1,5 @@
+export * from './contracts.module';
+export * from './error-response.dto';
+export * from './gateway.error';
+export * from './openai-exception.filter';
+export * from './api-error-responses.decorator';

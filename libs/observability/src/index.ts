@@ -1,0 +1,3 @@
+export * from './access-log.middleware';
+export * from './observability.module';
+export * from './request-id.middleware';

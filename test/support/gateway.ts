@@ -1,0 +1,28 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { loadConfig, type GatewayConfig } from '@app/config';
+import { createGateway, listen } from '../../apps/gateway/src/bootstrap';
+
+export const CLIENT_KEY = 'sk-e2e-client-0123456789abcdef';
+
+export interface RunningGateway {
+  app: NestExpressApplication;
+  server: Server;
+  url: string;
+  config: GatewayConfig;
+  close(): Promise<void>;
+}
+
+/** Boots the real gateway (same pipeline as production) on 127.0.0.1 and an OS-picked port. */
+export async function startGateway(
+  env: Record<string, string | undefined> = {},
+): Promise<RunningGateway> {
+  const config = loadConfig({ GATEWAY_API_KEYS: CLIENT_KEY, LOG_LEVEL: 'error', ...env });
+  const app = await createGateway(config);
+  const server = await listen(app, 0, '127.0.0.1');
+  const { port } = server.address() as AddressInfo;
+  return { app, server, config, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
+
+export const auth = { Authorization: `Bearer ${CLIENT_KEY}` };
