@@ -3,3 +3,4 @@ export * from './error-response.dto';
 export * from './gateway.error';
 export * from './openai-exception.filter';
 export * from './api-error-responses.decorator';
+export * from './chat/chat-completion.types';
