@@ -42,7 +42,9 @@ export class RoutingSchema {
 }
 
 export class BackendSchema {
-  @Matches(ALIAS_PATTERN, { message: 'must be a lower-case name of letters, digits, ".", "_" or "-"' })
+  @Matches(ALIAS_PATTERN, {
+    message: 'must be a lower-case name of letters, digits, ".", "_" or "-"',
+  })
   name: string;
   @IsIn(['vllm', 'ollama-cloud', 'openrouter', 'litellm', 'openai']) type: string;
   @IsIn(['local', 'cloud']) kind: string;
@@ -75,7 +77,9 @@ export class HopSchema {
 }
 
 export class ModelSchema {
-  @Matches(ALIAS_PATTERN, { message: 'must be a lower-case name of letters, digits, ".", "_" or "-"' })
+  @Matches(ALIAS_PATTERN, {
+    message: 'must be a lower-case name of letters, digits, ".", "_" or "-"',
+  })
   alias: string;
   @IsString() @IsNotEmpty() family: string;
   @IsInt() @Min(1) context_window: number;
@@ -85,25 +89,44 @@ export class ModelSchema {
   @ValidateNested() @Type(() => ModalitiesSchema) modalities: ModalitiesSchema;
   @IsArray() @IsString({ each: true }) capabilities: string[];
   @ValidateNested() @Type(() => LicensingSchema) licensing: LicensingSchema;
-  @IsArray() @ArrayMinSize(1) @ValidateNested({ each: true }) @Type(() => HopSchema) routing: HopSchema[];
+  @IsArray()
+  @ArrayMinSize(1)
+  @ValidateNested({ each: true })
+  @Type(() => HopSchema)
+  routing: HopSchema[];
   @ValidateNested() @Type(() => ConstraintsSchema) constraints: ConstraintsSchema;
   @IsOptional() @IsNumber() @Min(1) headers_timeout_seconds?: number;
 }
 
 export class GatewayFileSchema {
-  @IsOptional() @ValidateNested() @Type(() => ServerSchema) server: ServerSchema = new ServerSchema();
-  @IsOptional() @ValidateNested() @Type(() => RoutingSchema) routing: RoutingSchema = new RoutingSchema();
-  @IsArray() @ArrayMinSize(1) @ValidateNested({ each: true }) @Type(() => BackendSchema) backends: BackendSchema[];
-  @IsArray() @ArrayMinSize(1) @ValidateNested({ each: true }) @Type(() => ModelSchema) models: ModelSchema[];
+  @IsOptional() @ValidateNested() @Type(() => ServerSchema) server: ServerSchema =
+    new ServerSchema();
+  @IsOptional() @ValidateNested() @Type(() => RoutingSchema) routing: RoutingSchema =
+    new RoutingSchema();
+  @IsArray()
+  @ArrayMinSize(1)
+  @ValidateNested({ each: true })
+  @Type(() => BackendSchema)
+  backends: BackendSchema[];
+  @IsArray()
+  @ArrayMinSize(1)
+  @ValidateNested({ each: true })
+  @Type(() => ModelSchema)
+  models: ModelSchema[];
 }
 
 export class KeysFileEntrySchema {
   @IsString() @IsNotEmpty() name: string;
-  @Matches(/^[\x21-\x7e]{16,4096}$/, { message: 'must be 16–4096 printable characters without spaces' })
+  @Matches(/^[\x21-\x7e]{16,4096}$/, {
+    message: 'must be 16–4096 printable characters without spaces',
+  })
   key: string;
   @IsOptional() @IsArray() @IsString({ each: true }) models?: string[];
 }
 
 export class KeysFileSchema {
-  @IsArray() @ValidateNested({ each: true }) @Type(() => KeysFileEntrySchema) keys: KeysFileEntrySchema[];
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => KeysFileEntrySchema)
+  keys: KeysFileEntrySchema[];
 }

@@ -48,7 +48,9 @@ describe('loadConfig', () => {
   });
 
   it('refuses to start without a client key unless insecure mode is explicit', () => {
-    expect(problemsOf(() => loadConfig({})).join()).toMatch(/GATEWAY_API_KEYS: no client API key configured/);
+    expect(problemsOf(() => loadConfig({})).join()).toMatch(
+      /GATEWAY_API_KEYS: no client API key configured/,
+    );
     const insecure = loadConfig({ GATEWAY_INSECURE_NO_AUTH: 'true' });
     expect(insecure.auth).toEqual({ keys: [], insecure: true });
   });
@@ -64,7 +66,11 @@ describe('loadConfig', () => {
       BACKEND_HEALTH_INTERVAL_SECONDS: '3',
     });
     const ollama = config.backends.find((b) => b.name === 'ollama-cloud');
-    expect(ollama).toMatchObject({ url: 'http://127.0.0.1:9999/v1', api_key: 'upstream-secret', type: 'litellm' });
+    expect(ollama).toMatchObject({
+      url: 'http://127.0.0.1:9999/v1',
+      api_key: 'upstream-secret',
+      type: 'litellm',
+    });
     expect(config.server.port).toBe(9090);
     expect(config.routing.health_interval_seconds).toBe(3);
   });
@@ -88,10 +94,15 @@ describe('loadConfig', () => {
       'typical_response_seconds: 3, colour: red }',
     );
     const file = writeConfig(bad);
-    const lineOf = (needle: string): number => bad.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    const lineOf = (needle: string): number =>
+      bad.split('\n').findIndex((l) => l.includes(needle)) + 1;
     const problems = problemsOf(() => loadConfig({ ...keyEnv, GATEWAY_CONFIG: file }));
-    expect(problems).toContain(`${file}:${lineOf('context_window: -5')}: models[1].context_window: must not be less than 1`);
-    expect(problems).toContain(`${file}:${lineOf('colour: red')}: models[9].constraints.colour: unknown key`);
+    expect(problems).toContain(
+      `${file}:${lineOf('context_window: -5')}: models[1].context_window: must not be less than 1`,
+    );
+    expect(problems).toContain(
+      `${file}:${lineOf('colour: red')}: models[9].constraints.colour: unknown key`,
+    );
   });
 
   it('reports YAML syntax errors with their line', () => {
@@ -102,12 +113,21 @@ describe('loadConfig', () => {
   });
 
   it('rejects routing to unknown backends or aliases, and cycles', () => {
-    const bad = DEFAULT_YAML.replace('{ backend: openrouter, model: x-ai/grok-4.20 }', '{ backend: groq, model: x }')
+    const bad = DEFAULT_YAML.replace(
+      '{ backend: openrouter, model: x-ai/grok-4.20 }',
+      '{ backend: groq, model: x }',
+    )
       .replace('{ alias: gpt-image }', '{ alias: image-gen }')
       .replace('{ alias: gemini-3.1-pro }', '{ alias: nope }');
-    const problems = problemsOf(() => loadConfig({ ...keyEnv, GATEWAY_CONFIG: writeConfig(bad, 'routes.yaml') }));
-    expect(problems.join('\n')).toMatch(/models\[9\]\.routing\[0\]\.backend: unknown backend "groq"/);
-    expect(problems.join('\n')).toMatch(/models\[12\]\.routing\[1\]\.alias: routing cycle through "image-gen"/);
+    const problems = problemsOf(() =>
+      loadConfig({ ...keyEnv, GATEWAY_CONFIG: writeConfig(bad, 'routes.yaml') }),
+    );
+    expect(problems.join('\n')).toMatch(
+      /models\[9\]\.routing\[0\]\.backend: unknown backend "groq"/,
+    );
+    expect(problems.join('\n')).toMatch(
+      /models\[12\]\.routing\[1\]\.alias: routing cycle through "image-gen"/,
+    );
     expect(problems.join('\n')).toMatch(/models\[5\]\.routing\[2\]\.alias: unknown alias "nope"/);
   });
 
@@ -136,7 +156,10 @@ describe('loadConfig', () => {
       ['team-a', ['llama-4-scout']],
       ['admin', undefined],
     ]);
-    const bad = writeConfig('keys:\n  - name: x\n    key: x-key-0123456789abc\n    models: [gpt-9]\n', 'badkeys.yaml');
+    const bad = writeConfig(
+      'keys:\n  - name: x\n    key: x-key-0123456789abc\n    models: [gpt-9]\n',
+      'badkeys.yaml',
+    );
     expect(problemsOf(() => loadConfig({ GATEWAY_API_KEYS_FILE: bad })).join()).toMatch(
       /badkeys\.yaml:4: keys\[0\]\.models: unknown alias gpt-9/,
     );

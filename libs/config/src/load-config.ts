@@ -41,10 +41,38 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   const server = { ...schema.server };
   const routing = { ...schema.routing };
   server.port = envInt(env, 'PORT', server.port, 0, 65535, problems);
-  server.body_limit_bytes = envInt(env, 'GATEWAY_BODY_LIMIT_BYTES', server.body_limit_bytes, 1024, 2 ** 31, problems);
-  server.shutdown_delay_seconds = envInt(env, 'SHUTDOWN_DELAY_SECONDS', server.shutdown_delay_seconds, 0, 3600, problems);
-  server.shutdown_grace_seconds = envInt(env, 'SHUTDOWN_GRACE_SECONDS', server.shutdown_grace_seconds, 0, 86400, problems);
-  routing.health_interval_seconds = envInt(env, 'BACKEND_HEALTH_INTERVAL_SECONDS', routing.health_interval_seconds, 1, 86400, problems);
+  server.body_limit_bytes = envInt(
+    env,
+    'GATEWAY_BODY_LIMIT_BYTES',
+    server.body_limit_bytes,
+    1024,
+    2 ** 31,
+    problems,
+  );
+  server.shutdown_delay_seconds = envInt(
+    env,
+    'SHUTDOWN_DELAY_SECONDS',
+    server.shutdown_delay_seconds,
+    0,
+    3600,
+    problems,
+  );
+  server.shutdown_grace_seconds = envInt(
+    env,
+    'SHUTDOWN_GRACE_SECONDS',
+    server.shutdown_grace_seconds,
+    0,
+    86400,
+    problems,
+  );
+  routing.health_interval_seconds = envInt(
+    env,
+    'BACKEND_HEALTH_INTERVAL_SECONDS',
+    routing.health_interval_seconds,
+    1,
+    86400,
+    problems,
+  );
 
   problems.push(...crossCheck(backends, models, parsed));
   const logLevel = parseLogLevel(env, problems);
@@ -65,12 +93,16 @@ function parseYamlFile(file: string, env: Env): ParsedYaml {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError([`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
+    throw new ConfigError([
+      `${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    ]);
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) => `${file}:${e.linePos?.[0].line ?? '?'}: ${e.message.split('\n')[0]}`));
+    throw new ConfigError(
+      doc.errors.map((e) => `${file}:${e.linePos?.[0].line ?? '?'}: ${e.message.split('\n')[0]}`),
+    );
   }
   const problems: string[] = [];
   visit(doc, {
@@ -80,7 +112,9 @@ function parseYamlFile(file: string, env: Env): ParsedYaml {
       }
       const line = node.range ? lines.linePos(node.range[0]).line : '?';
       node.value = interpolate(node.value, env, (name) =>
-        problems.push(`${file}:${line}: environment variable ${name} is not set (use \${${name}:-default})`),
+        problems.push(
+          `${file}:${line}: environment variable ${name} is not set (use \${${name}:-default})`,
+        ),
       );
     },
   });
@@ -117,7 +151,9 @@ function validateAgainst<T extends object>(cls: new () => T, { doc, lines, file 
   const instance = plainToInstance(cls, plain, { exposeDefaultValues: true });
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) {
-    throw new ConfigError(flatten(errors, []).map(([path, message]) => `${locate(file, doc, lines, path)}: ${message}`));
+    throw new ConfigError(
+      flatten(errors, []).map(([path, message]) => `${locate(file, doc, lines, path)}: ${message}`),
+    );
   }
   return instance;
 }
@@ -127,14 +163,18 @@ function flatten(errors: ValidationError[], parent: PathSegment[]): Array<[PathS
     const path = [...parent, /^\d+$/.test(e.property) ? Number(e.property) : e.property];
     const own = Object.entries(e.constraints ?? {}).map(([rule, text]): [PathSegment[], string] => [
       path,
-      rule === 'whitelistValidation' ? 'unknown key' : text.replace(new RegExp(`^${e.property} `), ''),
+      rule === 'whitelistValidation'
+        ? 'unknown key'
+        : text.replace(new RegExp(`^${e.property} `), ''),
     ]);
     return [...own, ...flatten(e.children ?? [], path)];
   });
 }
 
 function locate(file: string, doc: Document, lines: LineCounter, path: PathSegment[]): string {
-  const name = path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+  const name = path
+    .map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`))
+    .join('');
   for (let n = path.length; n > 0; n--) {
     const node: unknown = doc.getIn(path.slice(0, n), true);
     const range = (node as { range?: [number, number, number] } | undefined)?.range;
@@ -175,7 +215,9 @@ function applyBackendEnv(backend: BackendConfig, env: Env, problems: string[]): 
   const type = env[`${prefix}TYPE`];
   if (type) {
     if (!['vllm', 'ollama-cloud', 'openrouter', 'litellm', 'openai'].includes(type)) {
-      problems.push(`${prefix}TYPE: must be one of vllm, ollama-cloud, openrouter, litellm, openai`);
+      problems.push(
+        `${prefix}TYPE: must be one of vllm, ollama-cloud, openrouter, litellm, openai`,
+      );
     }
     result.type = type as BackendConfig['type'];
   }
@@ -183,9 +225,14 @@ function applyBackendEnv(backend: BackendConfig, env: Env, problems: string[]): 
   return result;
 }
 
-function crossCheck(backends: BackendConfig[], models: ModelEntry[], { doc, lines, file }: ParsedYaml): string[] {
+function crossCheck(
+  backends: BackendConfig[],
+  models: ModelEntry[],
+  { doc, lines, file }: ParsedYaml,
+): string[] {
   const problems: string[] = [];
-  const at = (path: PathSegment[], message: string): number => problems.push(`${locate(file, doc, lines, path)}: ${message}`);
+  const at = (path: PathSegment[], message: string): number =>
+    problems.push(`${locate(file, doc, lines, path)}: ${message}`);
   const backendNames = new Set<string>();
   backends.forEach((b, i) => {
     if (backendNames.has(b.name)) {
@@ -219,7 +266,12 @@ function crossCheck(backends: BackendConfig[], models: ModelEntry[], { doc, line
   return problems;
 }
 
-function reaches(from: string, target: string, byAlias: Map<string, ModelEntry>, seen: Set<string>): boolean {
+function reaches(
+  from: string,
+  target: string,
+  byAlias: Map<string, ModelEntry>,
+  seen: Set<string>,
+): boolean {
   if (from === target) {
     return true;
   }
@@ -227,7 +279,9 @@ function reaches(from: string, target: string, byAlias: Map<string, ModelEntry>,
     return false;
   }
   seen.add(from);
-  return (byAlias.get(from)?.routing ?? []).some((h) => 'alias' in h && reaches(h.alias, target, byAlias, seen));
+  return (byAlias.get(from)?.routing ?? []).some(
+    (h) => 'alias' in h && reaches(h.alias, target, byAlias, seen),
+  );
 }
 
 const LOG_LEVELS: LogLevelName[] = ['error', 'warn', 'log', 'debug', 'verbose'];
@@ -242,14 +296,23 @@ function parseLogLevel(env: Env, problems: string[]): LogLevelName {
   return level as LogLevelName;
 }
 
-function envInt(env: Env, name: string, fallback: number, min: number, max: number, problems: string[]): number {
+function envInt(
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  problems: string[],
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') {
     return fallback;
   }
   const value = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
-    problems.push(`${name}: must be a whole number from ${min} to ${max} (got "${raw.slice(0, 32)}")`);
+    problems.push(
+      `${name}: must be a whole number from ${min} to ${max} (got "${raw.slice(0, 32)}")`,
+    );
     return fallback;
   }
   return value;
@@ -268,7 +331,9 @@ function loadAuth(env: Env, aliases: Set<string>, problems: string[]): AuthConfi
     .filter((k) => k.length > 0)
     .forEach((key, i) => {
       if (!TOKEN.test(key)) {
-        problems.push(`GATEWAY_API_KEYS: key #${i + 1} must be printable characters without spaces`);
+        problems.push(
+          `GATEWAY_API_KEYS: key #${i + 1} must be printable characters without spaces`,
+        );
       } else {
         add(`key-${i + 1}`, key);
       }
@@ -281,7 +346,9 @@ function loadAuth(env: Env, aliases: Set<string>, problems: string[]): AuthConfi
       schema.keys.forEach((k, i) => {
         const unknown = (k.models ?? []).filter((m) => !aliases.has(m));
         if (unknown.length > 0) {
-          problems.push(`${locate(file, parsed.doc, parsed.lines, ['keys', i, 'models'])}: unknown alias ${unknown.join(', ')}`);
+          problems.push(
+            `${locate(file, parsed.doc, parsed.lines, ['keys', i, 'models'])}: unknown alias ${unknown.join(', ')}`,
+          );
         }
         add(k.name, k.key, k.models);
       });
