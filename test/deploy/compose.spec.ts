@@ -6,6 +6,7 @@ import {
   asArray,
   asObject,
   asString,
+  asStrings,
   durationSeconds,
   GATEWAY,
   type Json,
@@ -39,12 +40,13 @@ function flagValue(args: string[], flag: string): string | undefined {
 
 function environment(service: JsonObject, name: string): Record<string, string> {
   const env = asObject(service.environment, `${name}.environment`);
-  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
+  return Object.fromEntries(
+    Object.entries(env).map(([k, v]) => [k, typeof v === 'number' ? String(v) : asString(v, k)]),
+  );
 }
 
 function healthcheckCommand(service: JsonObject, name: string): string {
-  const test = asArray(asObject(service.healthcheck, `${name}.healthcheck`).test, 'test');
-  return test.map((t) => String(t)).join(' ');
+  return asStrings(asObject(service.healthcheck, `${name}.healthcheck`).test, 'test').join(' ');
 }
 
 /** Drops draft-04 `id: "#/definitions/x"` labels; a property named "id" holds a schema object and stays. */
@@ -153,7 +155,7 @@ describe('docker-compose.yml vllm service', () => {
   });
 
   it('keeps the Hugging Face cache in a volume and takes HF_TOKEN from the environment', () => {
-    const volumes = asArray(vllm.volumes, 'volumes').map((v) => String(v));
+    const volumes = asStrings(vllm.volumes, 'volumes');
     expect(volumes.some((v) => v.endsWith(':/root/.cache/huggingface'))).toBe(true);
     expect(env.HF_TOKEN).toMatch(/^\$\{HF_TOKEN(:-[^}]*)?\}$/);
   });
@@ -186,7 +188,7 @@ describe('docker-compose.yml vllm service', () => {
 
 describe('docker-compose.yml litellm service', () => {
   it('mounts the LiteLLM config and reads it', () => {
-    const volumes = asArray(litellm.volumes, 'volumes').map((v) => String(v));
+    const volumes = asStrings(litellm.volumes, 'volumes');
     expect(volumes).toContain('./deploy/litellm/config.yaml:/app/config.yaml:ro');
     expect(command(litellm, 'litellm')).toEqual(
       expect.arrayContaining(['--config', '/app/config.yaml']),
@@ -238,12 +240,12 @@ describe('docker-compose.yml gateway service', () => {
   });
 
   it('mounts the config file GATEWAY_CONFIG names', () => {
-    const volumes = asArray(gateway.volumes, 'volumes').map((v) => String(v));
+    const volumes = asStrings(gateway.volumes, 'volumes');
     expect(volumes).toContain(`./config/gateway.yaml:${env.GATEWAY_CONFIG}:ro`);
   });
 
   it(`publishes container port ${GATEWAY.port} and health-checks ${GATEWAY.livenessPath}`, () => {
-    const ports = asArray(gateway.ports, 'ports').map((p) => String(p));
+    const ports = asStrings(gateway.ports, 'ports');
     expect(ports).toHaveLength(1);
     expect(ports[0]).toMatch(new RegExp(`:${GATEWAY.port}$`));
     expect(env.PORT).toBe(String(GATEWAY.port));

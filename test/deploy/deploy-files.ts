@@ -50,6 +50,10 @@ export function asArray(value: Json | undefined, what: string): Json[] {
   return value;
 }
 
+export function asStrings(value: Json | undefined, what: string): string[] {
+  return asArray(value, what).map((v, i) => asString(v, `${what}[${i}]`));
+}
+
 export function asString(value: Json | undefined, what: string): string {
   if (typeof value !== 'string') {
     throw new Error(`${what} is not a string`);
