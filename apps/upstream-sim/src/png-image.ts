@@ -26,7 +26,9 @@ export function renderPromptPng(prompt: string, size = IMAGE_SIZE): Buffer {
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       const t = (x + y) / (2 * size);
-      const ring = Math.floor((Math.hypot(x - c, y - c) / c) * rings) % 2;
+      const dx = x - c;
+      const dy = y - c;
+      const ring = Math.floor((Math.sqrt(dx * dx + dy * dy) / c) * rings) % 2;
       const dim = Math.floor((x - y + size) / stripe) % 2 === 0 ? 1 : 0.85;
       const o = (y * size + x) * 4;
       for (let k = 0; k < 3; k++) {

@@ -356,9 +356,18 @@ describe('faults', () => {
     );
   });
 
-  it('reset destroys the socket without an answer, after recording the request', async () => {
+  it('cut truncates a JSON answer mid-body', async () => {
+    const s = await sim();
+    s.setFault({ kind: 'cut', afterChunks: 0, times: 1 });
+    const res = await chat(s, ask('hi'));
+    await expect(res.json()).rejects.toThrow();
+    expect((await chat(s, ask('hi'))).status).toBe(200);
+  });
+
+  it('reset destroys the socket without an answer (probes too), after recording the request', async () => {
     const s = await sim();
     s.setFault({ kind: 'reset', times: 1 });
+    await expect(rawGet(`${s.origin}/health`)).rejects.toMatchObject({ code: 'ECONNRESET' });
     await expect(chat(s, ask('hi'))).rejects.toThrow('fetch failed');
     expect(s.chatRequests()).toHaveLength(1);
     expect((await chat(s, ask('hi'))).status).toBe(200);
