@@ -4,3 +4,4 @@ export * from './gateway.error';
 export * from './openai-exception.filter';
 export * from './api-error-responses.decorator';
 export * from './chat/chat-completion.types';
+export * from './chat/chat-completion-request.dto';

@@ -1,0 +1,300 @@
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+import {
+  Controller,
+  HttpCode,
+  MiddlewareConsumer,
+  Module,
+  NestModule,
+  Post,
+  Req,
+  type INestApplication,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Request } from 'express';
+import { GATEWAY_CONFIG } from '@app/config';
+import { ContractsModule } from '@app/contracts';
+import { isJsonMediaType, JsonBodyMiddleware, parseJsonObject } from './json-body.middleware';
+
+const LIMIT = 64 * 1024;
+
+@Controller()
+class EchoController {
+  @Post('echo')
+  @HttpCode(200)
+  echo(@Req() req: Request): unknown {
+    return { body: req.body as unknown };
+  }
+}
+
+@Module({
+  imports: [ContractsModule],
+  controllers: [EchoController],
+  providers: [
+    { provide: GATEWAY_CONFIG, useValue: { server: { body_limit_bytes: LIMIT } } },
+    JsonBodyMiddleware,
+  ],
+})
+class EchoModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(JsonBodyMiddleware).forRoutes('echo');
+  }
+}
+
+/** Sends raw bytes and resolves with everything the server wrote before closing the socket. */
+function raw(
+  port: number,
+  send: (write: (data: string | Buffer) => boolean) => void,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.on('close', () => resolve(received));
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      // A reset after the response was read still counts: the client got its answer.
+      received.length > 0 ? resolve(received) : reject(err),
+    );
+    socket.on('connect', () => send((data) => socket.write(data)));
+  });
+}
+
+describe('JsonBodyMiddleware (over HTTP)', () => {
+  let app: INestApplication;
+  let url: string;
+  let port: number;
+
+  beforeAll(async () => {
+    app = await NestFactory.create(EchoModule, { bodyParser: false, logger: false });
+    await app.listen(0, '127.0.0.1');
+    port = (app.getHttpServer().address() as AddressInfo).port;
+    url = `http://127.0.0.1:${port}/echo`;
+  });
+  afterAll(() => app.close());
+
+  const post = (body: BodyInit, headers: Record<string, string> = {}): Promise<Response> =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
+
+  async function expectError(
+    res: Response,
+    status: number,
+    code: string,
+  ): Promise<{ message: string; param: string | null }> {
+    expect(res.status).toBe(status);
+    const body = (await res.json()) as { error: Record<string, unknown> };
+    expect(Object.keys(body)).toEqual(['error']);
+    expect(body.error).toEqual({
+      message: expect.any(String),
+      type: 'invalid_request_error',
+      param: body.error.param === null ? null : expect.any(String),
+      code,
+    });
+    expect(JSON.stringify(body)).not.toMatch(/\bat .*\.(ts|js):\d+|SyntaxError|position \d/);
+    return body.error as { message: string; param: string | null };
+  }
+
+  it('parses a JSON object into req.body', async () => {
+    const body = { model: 'm', messages: [{ role: 'user', content: 'héllo 👋' }], top_k: 3 };
+    const res = await post(JSON.stringify(body), {
+      'content-type': 'application/json; charset=UTF-8',
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ body });
+  });
+
+  it('accepts a lone surrogate escape and re-serialises it as a valid escape (row 20)', async () => {
+    const res = await post('{"text":"a\\ud800b"}');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('{"body":{"text":"a\\ud800b"}}');
+  });
+
+  it.each([
+    ['text/plain', 'text/plain'],
+    ['a form', 'application/x-www-form-urlencoded'],
+    ['multipart', 'multipart/form-data; boundary=x'],
+    ['a JSON-like type', 'application/json-patch+json'],
+    ['a non-UTF-8 charset', 'application/json; charset=latin1'],
+  ])('refuses %s with 415 (row 5)', async (_case, type) => {
+    await expectError(await post('{}', { 'content-type': type }), 415, 'unsupported_media_type');
+  });
+
+  it('refuses a body without Content-Type with 415 (row 5)', async () => {
+    const res = await fetch(url, { method: 'POST', body: new Blob(['{}']) });
+    await expectError(res, 415, 'unsupported_media_type');
+  });
+
+  it.each(['gzip', 'deflate', 'br', 'GZIP', 'identity, gzip'])(
+    'refuses Content-Encoding %s with 415 without inflating (row 6)',
+    async (encoding) => {
+      await expectError(
+        await post('{}', { 'content-encoding': encoding }),
+        415,
+        'unsupported_media_type',
+      );
+    },
+  );
+
+  it('accepts Content-Encoding identity', async () => {
+    expect((await post('{"a":1}', { 'content-encoding': 'identity' })).status).toBe(200);
+  });
+
+  describe('body over the limit (row 7)', () => {
+    it('answers 413 to a declared Content-Length before any body byte is sent, and closes', async () => {
+      const response = await raw(port, (write) =>
+        write(
+          'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+            `Content-Length: ${10 * LIMIT}\r\n\r\n`,
+        ),
+      );
+      expect(response).toMatch(/^HTTP\/1\.1 413 /);
+      expect(response.toLowerCase()).toContain('connection: close');
+      expect(response).toContain('"code":"request_too_large"');
+    });
+
+    it('answers 413 to a chunked body once it passes the limit, stops reading and closes', async () => {
+      const chunk = Buffer.alloc(16 * 1024, 0x20);
+      let written = 0;
+      const response = await raw(port, (write) => {
+        write(
+          'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+            'Transfer-Encoding: chunked\r\n\r\n',
+        );
+        // Far more than the limit, never terminated: only a refusal can end this request.
+        for (let i = 0; i < 64; i++) {
+          write(`${chunk.length.toString(16)}\r\n`);
+          write(chunk);
+          write('\r\n');
+          written += chunk.length;
+        }
+      });
+      expect(written).toBeGreaterThan(LIMIT);
+      expect(response).toMatch(/^HTTP\/1\.1 413 /);
+      expect(response.toLowerCase()).toContain('connection: close');
+      expect(response).toContain('"code":"request_too_large"');
+    });
+
+    it('is received by fetch for a declared oversize body', async () => {
+      const res = await post(Buffer.alloc(20 * LIMIT, 0x20));
+      const error = await expectError(res, 413, 'request_too_large');
+      expect(error.message).toContain(String(LIMIT));
+    });
+
+    it('is received by fetch for a streamed (chunked) oversize body', async () => {
+      const piece = new Uint8Array(LIMIT / 2).fill(0x20);
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent++ < 40) {
+            controller.enqueue(piece);
+          } else {
+            controller.close();
+          }
+        },
+      });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        duplex: 'half',
+      } as RequestInit);
+      await expectError(res, 413, 'request_too_large');
+    });
+
+    it('accepts a body of exactly the limit', async () => {
+      const text = JSON.stringify({ pad: '' });
+      const body = JSON.stringify({ pad: 'x'.repeat(LIMIT - text.length) });
+      expect(Buffer.byteLength(body)).toBe(LIMIT);
+      expect((await post(body)).status).toBe(200);
+    });
+  });
+
+  it.each([
+    ['truncated', '{"model":"m","messages":['],
+    ['a trailing comma', '{"model":"m",}'],
+    ['a BOM', '\uFEFF{"model":"m"}'],
+    ['whitespace only', ' \n\t '],
+    ['an empty body', ''],
+    ['single quotes', "{'model':'m'}"],
+  ])('refuses %s with 400 invalid_json and no parser internals (row 9)', async (_case, body) => {
+    const error = await expectError(await post(body), 400, 'invalid_json');
+    expect(error.message).toBe('The request body is not valid JSON.');
+  });
+
+  it('refuses invalid UTF-8 bytes with 400 invalid_json (row 20)', async () => {
+    const body = Buffer.concat([
+      Buffer.from('{"text":"'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}'),
+    ]);
+    await expectError(await post(body), 400, 'invalid_json');
+  });
+
+  it.each([['[]'], ['"x"'], ['null'], ['1']])(
+    'refuses the non-object %s with 400 invalid_request_error (row 10)',
+    async (body) => {
+      await expectError(await post(body), 400, 'invalid_request_error');
+    },
+  );
+
+  it.each([
+    ['top-level __proto__', '{"__proto__":{"polluted":true}}', '__proto__'],
+    ['nested __proto__', '{"a":[{"b":{"__proto__":{"polluted":true}}}]}', 'a[0].b.__proto__'],
+    ['constructor.prototype', '{"constructor":{"prototype":{"polluted":true}}}', 'constructor'],
+    ['prototype', '{"metadata":{"prototype":{"polluted":true}}}', 'metadata.prototype'],
+  ])('refuses %s with 400 and pollutes nothing (row 11)', async (_case, body, param) => {
+    const error = await expectError(await post(body), 400, 'forbidden_key');
+    expect(error.param).toBe(param);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty('polluted');
+  });
+
+  it('refuses nesting deeper than 32 levels with 400 (row 19)', async () => {
+    const deep = `${'{"a":'.repeat(32)}{}${'}'.repeat(32)}`;
+    await expectError(await post(deep), 400, 'nesting_too_deep');
+    const ok = `${'{"a":'.repeat(31)}{}${'}'.repeat(31)}`;
+    expect((await post(ok)).status).toBe(200);
+  });
+});
+
+describe('parseJsonObject', () => {
+  it('counts depth from the root object', () => {
+    expect(() =>
+      parseJsonObject(Buffer.from(`{"a":${'['.repeat(31)}${']'.repeat(31)}}`)),
+    ).not.toThrow();
+    expect(() => parseJsonObject(Buffer.from(`{"a":${'['.repeat(32)}${']'.repeat(32)}}`))).toThrow(
+      expect.objectContaining({ code: 'nesting_too_deep' }),
+    );
+  });
+
+  it('survives a document nested far beyond the stack depth', () => {
+    const deep = Buffer.from(`${'['.repeat(500_000)}${']'.repeat(500_000)}`);
+    expect(() => parseJsonObject(deep)).toThrow(expect.objectContaining({ status: 400 }));
+  });
+
+  it('rejects prototype keys whatever the nesting, leaving Object.prototype alone', () => {
+    expect(() =>
+      parseJsonObject(Buffer.from('{"x":{"y":[1,{"__proto__":{"polluted":1}}]}}')),
+    ).toThrow(expect.objectContaining({ code: 'forbidden_key', param: 'x.y[1].__proto__' }));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('isJsonMediaType', () => {
+  it.each([
+    ['application/json', true],
+    ['Application/JSON', true],
+    ['application/json; charset=utf-8', true],
+    ['application/json;charset="UTF-8"', true],
+    ['application/json; charset=utf-16', false],
+    ['application/jsonx', false],
+    ['text/json', false],
+    [undefined, false],
+  ])('%s → %s', (header, expected) => {
+    expect(isJsonMediaType(header)).toBe(expected);
+  });
+});
