@@ -1,9 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@app/auth';
 import { CatalogModule } from '@app/catalog';
+import { ChatModule } from '@app/chat';
 import { ConfigModule, type GatewayConfig } from '@app/config';
 import { ContractsModule } from '@app/contracts';
+import { HealthModule } from '@app/health';
 import { ObservabilityModule } from '@app/observability';
+import { RoutingModule } from '@app/routing';
 
 /** Composition root: the lib modules and their global guard, filter and middleware. */
 @Module({})
@@ -15,8 +18,11 @@ export class AppModule {
         ConfigModule.forRoot(config),
         ContractsModule,
         ObservabilityModule,
+        HealthModule,
         AuthModule,
         CatalogModule,
+        RoutingModule,
+        ChatModule,
       ],
     };
   }

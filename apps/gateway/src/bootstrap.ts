@@ -14,6 +14,7 @@ export async function createGateway(config: GatewayConfig): Promise<NestExpressA
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
     bufferLogs: true,
+    abortOnError: false,
     logger: levelsFrom(config.logLevel),
   });
   app.disable('x-powered-by');

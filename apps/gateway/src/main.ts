@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@app/config';
+import { drainAndClose } from '@app/health';
 import { createGateway, listen } from './bootstrap';
 
 async function main(): Promise<void> {
@@ -20,7 +21,24 @@ async function main(): Promise<void> {
     );
   }
   const app = await createGateway(config);
-  await listen(app, config.server.port);
+  const server = await listen(app, config.server.port);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    Logger.log(`${signal} received`, 'Shutdown');
+    drainAndClose(app, server, config).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        Logger.error(err instanceof Error ? err.stack : String(err), 'Shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
 }
 
 void main();

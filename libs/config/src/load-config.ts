@@ -37,7 +37,18 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
 
   const problems: string[] = [];
   const backends = schema.backends.map((b) => applyBackendEnv(b as BackendConfig, env, problems));
-  const models = schema.models as unknown as ModelEntry[];
+  // Plain hop objects: a schema instance carries every declared field, even the undefined ones.
+  const models = schema.models.map(
+    (m): ModelEntry =>
+      ({
+        ...m,
+        routing: m.routing.map((h) =>
+          h.alias !== undefined
+            ? { alias: h.alias }
+            : { backend: h.backend ?? '', model: h.model ?? '' },
+        ),
+      }) as unknown as ModelEntry,
+  );
   const server = { ...schema.server };
   const routing = { ...schema.routing };
   server.port = envInt(env, 'PORT', server.port, 0, 65535, problems);

@@ -1,0 +1,19 @@
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { CatalogModule } from '@app/catalog';
+import { ChatController } from './chat.controller';
+import { ChatService } from './chat.service';
+import { JsonBodyMiddleware } from './json-body.middleware';
+
+/** `POST /v1/chat/completions`: body limits and validation, constraints, routing, JSON and SSE relay. */
+@Module({
+  imports: [CatalogModule],
+  controllers: [ChatController],
+  providers: [ChatService, JsonBodyMiddleware],
+})
+export class ChatModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(JsonBodyMiddleware)
+      .forRoutes({ path: 'v1/chat/completions', method: RequestMethod.POST });
+  }
+}

@@ -1,0 +1,89 @@
+import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  HealthCheckService,
+  HealthIndicatorService,
+  type HealthCheckResult,
+} from '@nestjs/terminus';
+import type { Response } from 'express';
+import { Public } from '@app/auth';
+import { BackendStatusSource, CatalogService } from '@app/catalog';
+import { LifecycleService } from './lifecycle.service';
+
+const READY_EXAMPLE = {
+  status: 'ok',
+  info: {
+    gateway: { status: 'up', phase: 'ready' },
+    backends: {
+      status: 'up',
+      vllm: 'unreachable',
+      'ollama-cloud': 'available',
+      openrouter: 'available',
+    },
+  },
+  error: {},
+  details: {},
+};
+
+@ApiTags('health')
+@Public()
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly lifecycle: LifecycleService,
+    private readonly catalog: CatalogService,
+    private readonly backends: BackendStatusSource,
+  ) {}
+
+  @Get('healthz')
+  @ApiOperation({ summary: 'Liveness: the process answers. No auth, no downstream checks.' })
+  @ApiOkResponse({
+    description: 'Alive',
+    schema: {
+      example: { status: 'ok', info: { process: { status: 'up' } }, error: {}, details: {} },
+    },
+  })
+  liveness(): Promise<HealthCheckResult> {
+    return this.health.check([() => this.indicators.check('process').up()]);
+  }
+
+  @Get('readyz')
+  @ApiOperation({
+    summary:
+      'Readiness: 503 only while starting or draining. Lists every backend with its own state; a down backend never fails readiness.',
+  })
+  @ApiOkResponse({
+    description: 'Ready; backend states for transparency',
+    schema: { example: READY_EXAMPLE },
+  })
+  @ApiServiceUnavailableResponse({ description: 'Starting or draining' })
+  async readiness(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult | object> {
+    const phase = this.lifecycle.state;
+    const backends = Object.fromEntries(
+      this.catalog.backends().map((b) => [b.name, this.backends.statusOf(b.name)]),
+    );
+    try {
+      return await this.health.check([
+        () => {
+          const gateway = this.indicators.check('gateway');
+          return phase === 'ready' ? gateway.up({ phase }) : gateway.down({ phase });
+        },
+        () => this.indicators.check('backends').up(backends),
+      ]);
+    } catch (err) {
+      if (err instanceof ServiceUnavailableException) {
+        res.status(503);
+        res.setHeader('Retry-After', '1');
+        return err.getResponse() as object;
+      }
+      throw err;
+    }
+  }
+}
