@@ -1,0 +1,436 @@
+#!/usr/bin/env node
+// `npm run bench`: the same requests, interleaved, direct to a simulated backend, through a bare
+// Express proxy (the platform's floor) and through the gateway. Prints a table, writes JSON.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { buildIfNeeded, GATEWAY_MAIN, SIM_MAIN } from '../scripts/demo.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const KEY = 'bench-key';
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const DURATION = Number(process.env.BENCH_DURATION_SECONDS ?? 4);
+const TTFT_SAMPLES = Number(process.env.BENCH_TTFT_SAMPLES ?? 300);
+const C1_SAMPLES = Number(process.env.BENCH_C1_SAMPLES ?? 1000);
+const GROWTH_REQUESTS = Number(process.env.BENCH_GROWTH_REQUESTS ?? 100_000);
+const BUDGET_MS = 270_000;
+const started = Date.now();
+
+const body = (stream) =>
+  JSON.stringify({
+    model: 'llama-4-scout',
+    stream,
+    messages: [{ role: 'user', content: 'Answer in 20 words' }],
+  });
+const JSON_BODY = body(false);
+const STREAM_BODY = body(true);
+const HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${KEY}` };
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+const cores = availableParallelism();
+const pin = cores >= 2 && spawnSync('taskset', ['-V']).status === 0;
+const children = [];
+
+function launch(name, args, env, cpu) {
+  const [cmd, argv] =
+    pin && cpu !== undefined ? ['taskset', ['-c', String(cpu), ...args]] : [args[0], args.slice(1)];
+  const child = spawn(cmd, argv, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`bench: ${name} exited (${signal ?? code})`);
+      process.exit(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+let stopping = false;
+function stopAll() {
+  stopping = true;
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) {
+      c.kill('SIGTERM');
+    }
+  }
+}
+process.on('exit', () => {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) {
+      c.kill('SIGKILL');
+    }
+  }
+});
+process.on('SIGINT', () => {
+  stopAll();
+  process.exit(130);
+});
+
+async function waitFor(url, headers = {}) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      const r = await fetch(url, { headers });
+      if (r.status === 200) {
+        return;
+      }
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} not ready`);
+}
+
+function rssMb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+/** One request; resolves with ms to the first body byte containing `data:` (or any byte) and to the end. */
+function timedRequest(base, payload, sse) {
+  return new Promise((res, rej) => {
+    const url = new URL('/v1/chat/completions', base);
+    const t0 = process.hrtime.bigint();
+    let first;
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: HEADERS,
+        agent,
+      },
+      (r) => {
+        let seen = '';
+        r.on('data', (c) => {
+          if (first === undefined) {
+            seen += c.toString('latin1');
+            if (!sse || seen.includes('data:')) {
+              first = process.hrtime.bigint();
+            }
+          }
+        });
+        r.on('end', () => {
+          const t1 = process.hrtime.bigint();
+          if (r.statusCode !== 200 || (sse && !seen.includes('data:'))) {
+            res({ error: `HTTP ${r.statusCode}` });
+            return;
+          }
+          res({ first: Number((first ?? t1) - t0) / 1e6, total: Number(t1 - t0) / 1e6 });
+        });
+      },
+    );
+    req.on('error', rej);
+    req.end(payload);
+  });
+}
+
+function pct(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function summary(values) {
+  const s = [...values].sort((a, b) => a - b);
+  if (s.length === 0) {
+    return { p50: NaN, p99: NaN, n: 0 };
+  }
+  return { p50: pct(s, 50), p99: pct(s, 99), n: s.length };
+}
+
+/** autocannon's own `duration` is whole seconds; `seconds` is the wall time of the run. */
+function cannon(url, { connections, payload, amount }) {
+  const t0 = process.hrtime.bigint();
+  return new Promise((res, rej) => {
+    autocannon(
+      {
+        url: `${url}/v1/chat/completions`,
+        method: 'POST',
+        headers: HEADERS,
+        body: payload,
+        connections,
+        amount,
+      },
+      (err, r) =>
+        err ? rej(err) : res({ ...r, seconds: Number(process.hrtime.bigint() - t0) / 1e9 }),
+    );
+  });
+}
+
+async function main() {
+  buildIfNeeded();
+  if (pin) {
+    spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
+  }
+  const [simPort, proxyPort, gwPort] = [await freePort(), await freePort(), await freePort()];
+  const sim = launch(
+    'upstream-sim',
+    ['node', SIM_MAIN],
+    {
+      SIM_INSTANCES: `vllm:vllm:${simPort}`,
+      SIM_TTFT_MS: '0',
+      SIM_TOKENS_PER_SECOND: '0',
+    },
+    1,
+  );
+  const simUrl = `http://127.0.0.1:${simPort}`;
+  await waitFor(`${simUrl}/health`);
+  const proxy = launch(
+    'express-proxy',
+    ['node', join(ROOT, 'bench/express-proxy.mjs')],
+    {
+      PORT: String(proxyPort),
+      PROXY_TARGET: simUrl,
+    },
+    0,
+  );
+  const gateway = launch(
+    'gateway',
+    ['node', GATEWAY_MAIN],
+    {
+      PORT: String(gwPort),
+      GATEWAY_API_KEYS: KEY,
+      BACKEND_VLLM_URL: `${simUrl}/v1`,
+      BACKEND_OLLAMA_CLOUD_API_KEY: '',
+      BACKEND_OPENROUTER_API_KEY: '',
+      OLLAMA_API_KEY: '',
+      OPENROUTER_API_KEY: '',
+      LOG_LEVEL: 'warn',
+      SHUTDOWN_DELAY_SECONDS: '0',
+      SHUTDOWN_GRACE_SECONDS: '5',
+    },
+    0,
+  );
+  const targets = {
+    direct: simUrl,
+    express: `http://127.0.0.1:${proxyPort}`,
+    gateway: `http://127.0.0.1:${gwPort}`,
+  };
+  await waitFor(`${targets.express}/health`);
+  await waitFor(`${targets.gateway}/readyz`);
+  for (const [name, url] of Object.entries(targets)) {
+    const check = await timedRequest(url, JSON_BODY, false).catch((e) => e);
+    if (check instanceof Error || check.error) {
+      throw new Error(`${name} does not answer the bench request: ${check.message ?? check.error}`);
+    }
+  }
+  const rssBoot = rssMb(gateway.pid);
+  console.log(
+    `bench: ${cores} cores, ${pin ? 'gateway+express pinned to core 0, load generator+simulator to core 1' : 'no pinning'}; ${ROUNDS} rounds x ${DURATION}s per case and target`,
+  );
+
+  const cases = {
+    'json c1': { connections: 1, payload: JSON_BODY },
+    'json c64': { connections: 64, payload: JSON_BODY },
+    'stream20 c64': { connections: 64, payload: STREAM_BODY },
+  };
+  // Runs are sized in requests, not seconds: stopping on a timer aborts requests in flight, which
+  // a gateway rightly counts against its backend. The warm-up (JIT, keep-alive pools) sizes them.
+  const amounts = {};
+  for (const [caseName, c] of Object.entries(cases)) {
+    for (const [t, url] of Object.entries(targets)) {
+      const w = await cannon(url, { ...c, amount: Math.max(500, c.connections * 30) });
+      const rate = w.requests.total / w.seconds || 100;
+      (amounts[caseName] ??= {})[t] = Math.max(c.connections * 10, Math.round(rate * DURATION));
+    }
+  }
+  const rssBefore = rssMb(gateway.pid);
+
+  const raw = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [caseName, c] of Object.entries(cases)) {
+      for (const [t, url] of Object.entries(targets)) {
+        const r = await cannon(url, { ...c, amount: amounts[caseName][t] });
+        const errors = r.errors + r.timeouts + r.non2xx;
+        ((raw[caseName] ??= {})[t] ??= []).push({
+          rps: r.requests.total / r.seconds,
+          p50: r.latency.p50,
+          p99: r.latency.p99,
+          errors,
+        });
+      }
+    }
+    process.stdout.write(`bench: round ${round + 1}/${ROUNDS} done\n`);
+  }
+
+  // Precise single-connection latency and TTFT (autocannon's histogram is whole milliseconds).
+  const precise = { c1: {}, ttft: {} };
+  for (const [kind, payload, sse, n] of [
+    ['c1', JSON_BODY, false, C1_SAMPLES],
+    ['ttft', STREAM_BODY, true, TTFT_SAMPLES],
+  ]) {
+    const samples = { direct: [], express: [], gateway: [] };
+    const failed = { direct: 0, express: 0, gateway: 0 };
+    for (let i = 0; i < n; i++) {
+      for (const [t, url] of Object.entries(targets)) {
+        const r = await timedRequest(url, payload, sse).catch(() => ({ error: 'network' }));
+        if (r.error) {
+          failed[t]++;
+        } else {
+          samples[t].push(kind === 'ttft' ? r.first : r.total);
+        }
+      }
+    }
+    for (const t of Object.keys(targets)) {
+      precise[kind][t] = { ...summary(samples[t]), errors: failed[t] };
+    }
+  }
+  const rssAfter = rssMb(gateway.pid);
+
+  // RSS growth across many requests, as many as the 5-minute budget allows.
+  const gwRps = raw['json c64'].gateway.reduce((a, r) => a + r.rps, 0) / ROUNDS || 100;
+  const left = BUDGET_MS - (Date.now() - started) - 10_000;
+  const growthRequests = Math.max(
+    1000,
+    Math.min(GROWTH_REQUESTS, Math.floor((gwRps * left) / 1000)),
+  );
+  const rssGrowthStart = rssMb(gateway.pid);
+  const g = await cannon(targets.gateway, {
+    connections: 64,
+    payload: JSON_BODY,
+    amount: growthRequests,
+  });
+  await new Promise((r) => setTimeout(r, 1000));
+  const rssGrowthEnd = rssMb(gateway.pid);
+
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const agg = {};
+  for (const [caseName, byTarget] of Object.entries(raw)) {
+    agg[caseName] = {};
+    for (const [t, rs] of Object.entries(byTarget)) {
+      agg[caseName][t] = {
+        rps: mean(rs.map((r) => r.rps)),
+        p50: mean(rs.map((r) => r.p50)),
+        p99: mean(rs.map((r) => r.p99)),
+        errors: rs.reduce((a, r) => a + r.errors, 0),
+      };
+    }
+  }
+
+  const f = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
+  const sf = (n, d) => (Number.isFinite(n) && n >= 0 ? `+${f(n, d)}` : f(n, d));
+  const rows = [];
+  for (const [caseName, byTarget] of Object.entries(agg)) {
+    for (const t of Object.keys(targets)) {
+      const a = byTarget[t];
+      const d = byTarget.direct;
+      rows.push([
+        caseName,
+        t,
+        f(a.rps, 0),
+        f(a.p50, 0),
+        f(a.p99, 0),
+        t === 'direct' ? '' : sf(a.p50 - d.p50, 0),
+        t === 'gateway' ? `${f((100 * a.rps) / byTarget.express.rps, 0)} %` : '',
+        String(a.errors),
+      ]);
+    }
+  }
+  for (const [kind, label] of [
+    ['c1', 'json c1 (precise)'],
+    ['ttft', 'TTFT stream'],
+  ]) {
+    for (const t of Object.keys(targets)) {
+      const a = precise[kind][t];
+      const d = precise[kind].direct;
+      rows.push([
+        label,
+        t,
+        '',
+        f(a.p50, 2),
+        f(a.p99, 2),
+        t === 'direct' ? '' : `${sf(a.p50 - d.p50, 2)} / ${sf(a.p99 - d.p99, 2)}`,
+        '',
+        String(a.errors),
+      ]);
+    }
+  }
+  const head = [
+    'case',
+    'target',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'added p50 (/p99) ms',
+    'gw/express',
+    'errors',
+  ];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  const table = [
+    line(head),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...rows.map(line),
+  ];
+  const rss = [
+    `gateway RSS: ${f(rssBoot)} MB at boot, ${f(rssBefore)} MB after warm-up, ${f(rssAfter)} MB after the rounds`,
+    `RSS growth check: ${growthRequests} requests at c64 (${g.errors + g.timeouts + g.non2xx} errors): ${f(rssGrowthStart)} -> ${f(rssGrowthEnd)} MB (${rssGrowthEnd - rssGrowthStart >= 0 ? '+' : ''}${f(rssGrowthEnd - rssGrowthStart)} MB)`,
+  ];
+  console.log(
+    ['', ...table, '', ...rss, `total ${f((Date.now() - started) / 1000, 0)} s`].join('\n'),
+  );
+
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(
+    join(ROOT, 'bench/results/latest.json'),
+    JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        node: process.version,
+        cores,
+        pinned: pin,
+        rounds: ROUNDS,
+        durationSeconds: DURATION,
+        cases: agg,
+        raw,
+        precise,
+        rssMb: {
+          boot: rssBoot,
+          afterWarmup: rssBefore,
+          afterRounds: rssAfter,
+          growthStart: rssGrowthStart,
+          growthEnd: rssGrowthEnd,
+        },
+        growthRequests,
+      },
+      null,
+      2,
+    ),
+  );
+  console.log('results written to bench/results/latest.json');
+  stopAll();
+  await Promise.all(
+    [sim, proxy, gateway].map((c) =>
+      c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.once('exit', r)),
+    ),
+  );
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(`bench: ${err.message}`);
+  stopAll();
+  process.exit(1);
+});
