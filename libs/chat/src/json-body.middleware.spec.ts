@@ -143,6 +143,33 @@ describe('JsonBodyMiddleware (over HTTP)', () => {
     expect((await post('{"a":1}', { 'content-encoding': 'identity' })).status).toBe(200);
   });
 
+  it('lingers after a refusal: a client still uploading is closed cleanly, not reset', async () => {
+    const size = 1024 * 1024;
+    const outcome = await new Promise<{ response: string; error?: string }>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      let response = '';
+      let error: string | undefined;
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => {
+        if (response === '') {
+          // The refusal came before the body: now upload it, as a client streaming a body would.
+          socket.end(Buffer.alloc(size, 0x20));
+        }
+        response += chunk;
+      });
+      socket.on('error', (err: NodeJS.ErrnoException) => (error = err.code));
+      socket.on('close', () => resolve({ response, error }));
+      socket.on('connect', () =>
+        socket.write(
+          `POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: ${size}\r\n\r\n`,
+        ),
+      );
+    });
+    expect(outcome.response).toMatch(/^HTTP\/1\.1 415 /);
+    expect(outcome.response.toLowerCase()).toContain('connection: close');
+    expect(outcome.error).toBeUndefined();
+  });
+
   describe('body over the limit (row 7)', () => {
     it('answers 413 to a declared Content-Length before any body byte is sent, and closes', async () => {
       const response = await raw(port, (write) =>
@@ -185,11 +212,12 @@ describe('JsonBodyMiddleware (over HTTP)', () => {
     });
 
     it('is received by fetch for a streamed (chunked) oversize body', async () => {
-      const piece = new Uint8Array(LIMIT / 2).fill(0x20);
+      // Far past the limit: Node closing the socket mid-upload would surface as EPIPE in fetch.
+      const piece = new Uint8Array(256 * 1024).fill(0x20);
       let sent = 0;
       const body = new ReadableStream<Uint8Array>({
         pull(controller) {
-          if (sent++ < 40) {
+          if (sent++ < 64) {
             controller.enqueue(piece);
           } else {
             controller.close();

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import type { Socket } from 'node:net';
 import { Inject, Injectable, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { GATEWAY_CONFIG, type GatewayConfig } from '@app/config';
@@ -9,6 +10,11 @@ import {
   UnsupportedMediaTypeError,
 } from '@app/contracts';
 import { checkRawShape, PROTOTYPE_KEYS, walkJson } from './json-walk';
+
+/** How long, at most, a refused upload's connection stays open after the response (see refuse). */
+export const LINGER_MAX_MS = 2_000;
+/** How many more bytes, at most, are read and discarded from it meanwhile. */
+export const LINGER_MAX_BYTES = 4 * 1024 * 1024;
 
 /**
  * Reads and parses a chat body under the gateway's own limits (Nest's body parser is off):
@@ -27,6 +33,7 @@ export class JsonBodyMiddleware implements NestMiddleware {
   async use(req: Request, res: Response, next: NextFunction): Promise<void> {
     if (!isJsonMediaType(req.headers['content-type'])) {
       throw refuse(
+        req,
         res,
         new UnsupportedMediaTypeError('Content-Type must be application/json (UTF-8).'),
       );
@@ -34,6 +41,7 @@ export class JsonBodyMiddleware implements NestMiddleware {
     const encoding = req.headers['content-encoding'];
     if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
       throw refuse(
+        req,
         res,
         new UnsupportedMediaTypeError(
           'Compressed request bodies (Content-Encoding) are not accepted; send plain JSON.',
@@ -42,10 +50,10 @@ export class JsonBodyMiddleware implements NestMiddleware {
     }
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > this.limit) {
-      throw refuse(res, new RequestTooLargeError(this.limit));
+      throw refuse(req, res, new RequestTooLargeError(this.limit));
     }
     const raw = await readBody(req, this.limit).catch((error: unknown) => {
-      throw error instanceof RequestTooLargeError ? refuse(res, error) : error;
+      throw error instanceof RequestTooLargeError ? refuse(req, res, error) : error;
     });
     if (raw === null) {
       return; // The client went away mid-body: there is no one to answer.
@@ -108,13 +116,38 @@ export function isJsonMediaType(header: string | undefined): boolean {
 }
 
 /**
- * Answers a refusal made before the body was (fully) read with `Connection: close`: Node then
- * closes the socket once the response is flushed instead of draining an unbounded upload, and a
- * normal client (fetch, the OpenAI SDK) still receives the response.
+ * Prepares the answer to a refusal made before the body was (fully) read: `Connection: close`, so
+ * Node neither keeps the connection nor drains an unbounded upload, and a lingering close.
  */
-function refuse(res: Response, error: GatewayError): GatewayError {
+function refuse(req: Request, res: Response, error: GatewayError): GatewayError {
   res.setHeader('Connection', 'close');
+  lingerOnClose(req.socket);
   return error;
+}
+
+/**
+ * With `Connection: close`, Node destroys the socket as soon as the response is flushed. A client
+ * still uploading (fetch streaming a body, the OpenAI SDK) then fails its next write with EPIPE and
+ * reports a network error instead of the response it already received. So the close lingers, as
+ * web servers do: send FIN after the response, keep the socket open until the client closes, and
+ * destroy it after {@link LINGER_MAX_MS} or {@link LINGER_MAX_BYTES} more bytes, whichever first.
+ */
+function lingerOnClose(socket: Socket): void {
+  socket.destroySoon = (): void => {
+    socket.end();
+    const readAtStart = socket.bytesRead;
+    const startedAt = Date.now();
+    const check = setInterval(() => {
+      if (
+        socket.bytesRead - readAtStart > LINGER_MAX_BYTES ||
+        Date.now() - startedAt >= LINGER_MAX_MS
+      ) {
+        socket.destroy();
+      }
+    }, 50);
+    check.unref();
+    socket.once('close', () => clearInterval(check));
+  };
 }
 
 /**
