@@ -102,5 +102,16 @@ export function relaySse(
 
   armIdle();
   parser.feed(head.toString('utf8'));
+  if (upstream.readableEnded) {
+    // The whole answer arrived while the router peeked at its first event.
+    done
+      ? finish()
+      : finish('upstream_stream_interrupted', 'The upstream stream ended before completion.');
+    return;
+  }
+  if (upstream.destroyed) {
+    finish('upstream_stream_interrupted', 'The upstream connection failed mid-stream.');
+    return;
+  }
   upstream.resume();
 }

@@ -202,43 +202,53 @@ export class RouterService {
     return { action: 'next', verdict };
   }
 
-  /** Reads up to the first complete SSE event: an error event there still allows failover. */
-  private async peekStream(
+  /**
+   * Reads up to the first complete SSE event: an error event there still allows failover. Plain
+   * listeners, not `for await`: leaving an async iterator early destroys the stream being peeked.
+   */
+  private peekStream(
     upstream: IncomingMessage,
   ): Promise<
     | Omit<StreamDispatch, keyof Served>
     | { action: 'next'; verdict: Extract<HopVerdict, { action: 'next' }> }
   > {
-    const chunks: Buffer[] = [];
-    let text = '';
-    for await (const chunk of upstream as AsyncIterable<Buffer>) {
-      chunks.push(chunk);
-      text += chunk.toString('utf8');
-      if (/\r?\n\r?\n/.test(text)) {
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let text = '';
+      const settle = (): void => {
+        upstream.off('data', onData);
+        upstream.off('end', settle);
+        upstream.off('error', settle);
         upstream.pause();
-        break;
-      }
-      if (text.length > 1024 * 1024) {
-        break;
-      }
-    }
-    const firstData = /^data: ?(.*)$/m.exec(text)?.[1];
-    const error =
-      firstData && firstData.startsWith('{"error"')
-        ? errorOf(parseJson(Buffer.from(firstData)))
-        : undefined;
-    if (chunks.length === 0 || error) {
-      upstream.destroy();
-      const verdict = error ? classifyErrorBody(error) : classifyStatus(502, undefined);
-      return {
-        action: 'next',
-        verdict:
-          verdict.action === 'next'
-            ? verdict
-            : { action: 'next', penalty: 'failure', reason: 'stream_error' },
+        const firstData = /^data: ?(.*)$/m.exec(text)?.[1];
+        const error = firstData?.startsWith('{"error"')
+          ? errorOf(parseJson(Buffer.from(firstData)))
+          : undefined;
+        if (chunks.length === 0 || error) {
+          upstream.destroy();
+          const verdict = error ? classifyErrorBody(error) : undefined;
+          resolve({
+            action: 'next',
+            verdict:
+              verdict?.action === 'next'
+                ? verdict
+                : { action: 'next', penalty: 'failure', reason: 'stream_error' },
+          });
+          return;
+        }
+        resolve({ kind: 'stream', upstream, head: Buffer.concat(chunks) });
       };
-    }
-    return { kind: 'stream', upstream, head: Buffer.concat(chunks) };
+      const onData = (chunk: Buffer): void => {
+        chunks.push(chunk);
+        text += chunk.toString('utf8');
+        if (/\r?\n\r?\n/.test(text) || text.length > 1024 * 1024) {
+          settle();
+        }
+      };
+      upstream.on('data', onData);
+      upstream.once('end', settle);
+      upstream.once('error', settle);
+    });
   }
 
   private penalise(name: string, verdict: Extract<HopVerdict, { action: 'next' }>): void {
