@@ -211,6 +211,7 @@ async function main() {
     ['node', GATEWAY_MAIN],
     {
       PORT: String(gwPort),
+      HOST: '127.0.0.1',
       GATEWAY_API_KEYS: KEY,
       BACKEND_VLLM_URL: `${simUrl}/v1`,
       BACKEND_OLLAMA_CLOUD_API_KEY: '',

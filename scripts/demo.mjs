@@ -337,6 +337,7 @@ async function main() {
   }
   const gatewayProc = launch('gateway', GATEWAY_MAIN, {
     PORT: String(port),
+    HOST: '127.0.0.1',
     GATEWAY_API_KEYS: DEMO_KEY,
     BACKEND_VLLM_URL: `${simUrl('vllm')}/v1`,
     BACKEND_OLLAMA_CLOUD_URL: `${simUrl('ollama-cloud')}/v1`,

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     );
   }
   const app = await createGateway(config);
-  const server = await listen(app, config.server.port);
+  const server = await listen(app, config.server.port, config.server.host);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) {

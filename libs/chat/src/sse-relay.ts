@@ -104,9 +104,11 @@ export function relaySse(
   parser.feed(head.toString('utf8'));
   if (upstream.readableEnded) {
     // The whole answer arrived while the router peeked at its first event.
-    done
-      ? finish()
-      : finish('upstream_stream_interrupted', 'The upstream stream ended before completion.');
+    if (done) {
+      finish();
+    } else {
+      finish('upstream_stream_interrupted', 'The upstream stream ended before completion.');
+    }
     return;
   }
   if (upstream.destroyed) {

@@ -24,6 +24,7 @@ const ALIAS_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 // Validation shapes of config/gateway.yaml. Unknown keys are refused, so a typo names itself.
 
 export class ServerSchema {
+  @IsString() @IsNotEmpty() host = '0.0.0.0';
   @IsInt() @Min(0) @Max(65535) port = 8080;
   @IsInt() @Min(1024) body_limit_bytes = 20 * 1024 * 1024;
   @IsNumber() @Min(0) shutdown_delay_seconds = 5;

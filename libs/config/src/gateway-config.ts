@@ -42,6 +42,8 @@ export interface BackendConfig {
 }
 
 export interface ServerConfig {
+  /** Listen address: all interfaces by default (containers); 127.0.0.1 for local runs. */
+  host: string;
   port: number;
   body_limit_bytes: number;
   shutdown_delay_seconds: number;

@@ -51,6 +51,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   );
   const server = { ...schema.server };
   const routing = { ...schema.routing };
+  server.host = env.HOST || server.host;
   server.port = envInt(env, 'PORT', server.port, 0, 65535, problems);
   server.body_limit_bytes = envInt(
     env,
