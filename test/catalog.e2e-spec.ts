@@ -154,6 +154,15 @@ describe('catalog, auth and OpenAPI (e2e)', () => {
     },
   );
 
+  it('authenticates before reading a body: no key and a bad body is a 401, not a 415', async () => {
+    const res = await request(gw.url)
+      .post('/v1/chat/completions')
+      .set('Content-Type', 'text/plain')
+      .send('x'.repeat(1024))
+      .expect(401);
+    expect(res.body.error.code).toBe('missing_api_key');
+  });
+
   it('unknown paths and wrong methods get JSON envelopes, not HTML', async () => {
     const missing = await request(gw.url).get('/v1/nope').set(auth).expect(404);
     expect(missing.body.error.code).toBe('not_found');

@@ -1,6 +1,6 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, NestMiddleware } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { GATEWAY_CONFIG, type GatewayConfig } from '@app/config';
 import { AuthenticationError } from '@app/contracts';
 import { authenticate, type Principal } from './authenticate.rule';
@@ -9,9 +9,36 @@ import { IS_PUBLIC } from './public.decorator';
 const ANONYMOUS: Principal = { keyName: 'anonymous' };
 
 export interface AuthenticatedRequest extends Request {
-  principal: Principal;
+  principal?: Principal;
 }
 
+/** The caller of a request, or an AuthenticationError (401 with `WWW-Authenticate: Bearer`). */
+function identify(req: AuthenticatedRequest, config: GatewayConfig): Principal {
+  if (config.auth.insecure) {
+    return ANONYMOUS;
+  }
+  const outcome = authenticate(req.rawHeaders, config.auth.keys);
+  if (!outcome.ok) {
+    throw new AuthenticationError(outcome.code);
+  }
+  return outcome.principal;
+}
+
+/**
+ * Authenticates every `/v1` request before anything else touches it, so a caller without a valid
+ * key cannot make the gateway read (up to 20 MiB of) a body.
+ */
+@Injectable()
+export class ApiKeyMiddleware implements NestMiddleware {
+  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
+
+  use(req: AuthenticatedRequest, _res: Response, next: NextFunction): void {
+    req.principal = identify(req, this.config);
+    next();
+  }
+}
+
+/** Bearer auth on every route not marked {@link Public}, wherever the middleware did not run. */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
@@ -20,24 +47,14 @@ export class ApiKeyGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    if (
-      this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
-        context.getHandler(),
-        context.getClass(),
-      ])
-    ) {
-      return true;
-    }
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    if (this.config.auth.insecure) {
-      req.principal = ANONYMOUS;
-      return true;
+    if (!isPublic && !req.principal) {
+      req.principal = identify(req, this.config);
     }
-    const outcome = authenticate(req.rawHeaders, this.config.auth.keys);
-    if (!outcome.ok) {
-      throw new AuthenticationError(outcome.code);
-    }
-    req.principal = outcome.principal;
     return true;
   }
 }
