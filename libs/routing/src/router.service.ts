@@ -43,7 +43,8 @@ export interface StreamDispatch extends Served {
 
 interface PreparedHop {
   hop: ResolvedHop;
-  body: Buffer;
+  /** The request as this hop's member constraints left it; serialised only if the hop is tried. */
+  request: ChatCompletionRequest;
   applied: string[];
 }
 
@@ -113,11 +114,11 @@ export class RouterService {
       try {
         // A composite's own rules apply first, then the member's (a fall-back to gpt-image gets its floor).
         const inner = hop.member === entry ? outer : applyConstraints(hop.member, outer.request);
-        const backend = this.registry.get(hop.backend);
-        const body = Buffer.from(
-          JSON.stringify({ ...inner.request, model: backend.upstreamModel(hop.model) }),
-        );
-        prepared.push({ hop, body, applied: mergeApplied(outer.applied, inner.applied) });
+        prepared.push({
+          hop,
+          request: inner.request,
+          applied: mergeApplied(outer.applied, inner.applied),
+        });
       } catch (err) {
         if (!(err instanceof ConstraintViolationError)) {
           throw err;
@@ -132,7 +133,7 @@ export class RouterService {
   }
 
   private async attempt(
-    { hop, body }: PreparedHop,
+    { hop, request }: PreparedHop,
     ctx: DispatchContext,
     remainingMs: number,
   ): Promise<
@@ -142,6 +143,9 @@ export class RouterService {
     | { action: 'final'; error: GatewayError }
   > {
     const backend = this.registry.get(hop.backend);
+    const body = Buffer.from(
+      JSON.stringify({ ...request, model: backend.upstreamModel(hop.model) }),
+    );
     let upstream: IncomingMessage;
     try {
       upstream = await backend.chat(body, {
