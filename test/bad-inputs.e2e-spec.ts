@@ -1,9 +1,10 @@
 import { writeFileSync, mkdtempSync } from 'node:fs';
-import { createServer, connect, type AddressInfo, type Server as NetServer } from 'node:net';
+import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSim, type SimServer } from '../apps/upstream-sim/src';
 import { auth, CLIENT_KEY, startGateway, type RunningGateway } from './support/gateway';
+import { rawHttp } from './support/raw-http';
 
 /**
  * ../shared/BAD_INPUTS.md rows 1–23 and 27 against the real gateway: each bad input gets its
@@ -19,27 +20,7 @@ interface ErrorBody {
   error: { message: string; type: string; param: string | null; code: string };
 }
 
-/** Sends raw bytes and resolves with what the server wrote before it closed the connection. */
-function raw(
-  port: number,
-  send: (write: (data: string | Buffer) => void) => void,
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let received = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => (received += chunk));
-    socket.on('close', () => resolve(received));
-    socket.on('error', (err) => (received.length > 0 ? resolve(received) : reject(err)));
-    socket.on('connect', () =>
-      send((data) => {
-        if (!socket.destroyed) {
-          socket.write(data);
-        }
-      }),
-    );
-  });
-}
+const raw = rawHttp;
 
 /** The JSON body of a raw HTTP/1.1 response (Content-Length or chunked). */
 function rawJson(response: string): ErrorBody {

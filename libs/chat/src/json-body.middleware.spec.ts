@@ -1,5 +1,5 @@
-import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import {
   Controller,
   HttpCode,
@@ -15,6 +15,7 @@ import type { Request } from 'express';
 import { GATEWAY_CONFIG } from '@app/config';
 import { ContractsModule } from '@app/contracts';
 import { isJsonMediaType, JsonBodyMiddleware, parseJsonObject } from './json-body.middleware';
+import { rawHttp } from '../../../test/support/raw-http';
 
 const LIMIT = 64 * 1024;
 
@@ -41,24 +42,7 @@ class EchoModule implements NestModule {
   }
 }
 
-/** Sends raw bytes and resolves with everything the server wrote before closing the socket. */
-function raw(
-  port: number,
-  send: (write: (data: string | Buffer) => boolean) => void,
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let received = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => (received += chunk));
-    socket.on('close', () => resolve(received));
-    socket.on('error', (err: NodeJS.ErrnoException) =>
-      // A reset after the response was read still counts: the client got its answer.
-      received.length > 0 ? resolve(received) : reject(err),
-    );
-    socket.on('connect', () => send((data) => socket.write(data)));
-  });
-}
+const raw = rawHttp;
 
 describe('JsonBodyMiddleware (over HTTP)', () => {
   let app: INestApplication;
