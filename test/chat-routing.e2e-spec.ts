@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { LifecycleService, drainAndClose } from '@app/health';
 import { BackendHealthService } from '@app/routing';
 import { inspectImage, startSim } from '../apps/upstream-sim/src';
@@ -354,5 +356,40 @@ describe('graceful shutdown (e2e)', () => {
     expect(refused.headers.get('retry-after')).toBe('1');
     expect((await refused.json()).error.code).toBe('shutting_down');
     await gw.close();
+  });
+});
+
+describe('upstreams that stall after their headers (e2e)', () => {
+  it('fails a JSON answer over to the next hop instead of hanging', async () => {
+    const stalled = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"id":"chatcmpl-1","choices":[');
+    });
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+    const fakes = await startBackends();
+    const { port } = stalled.address() as AddressInfo;
+    const gw = await startGateway({
+      ...fakes.env,
+      BACKEND_VLLM_URL: `http://127.0.0.1:${port}/v1`,
+    });
+    gw.config.routing.stream_idle_timeout_ms = 300;
+    try {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'llama-4-scout',
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-gateway-fallbacks')).toBe('vllm');
+      expect(res.headers.get('x-gateway-backend')).toBe('ollama-cloud');
+    } finally {
+      await gw.close();
+      stalled.closeAllConnections();
+      stalled.close();
+      await fakes.close();
+    }
   });
 });

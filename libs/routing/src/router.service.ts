@@ -180,7 +180,7 @@ export class RouterService {
     }
     let raw: Buffer;
     try {
-      raw = await readBody(upstream);
+      raw = await readBody(upstream, this.config.routing.stream_idle_timeout_ms);
     } catch {
       return {
         action: 'next',

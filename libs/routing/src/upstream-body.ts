@@ -4,19 +4,45 @@ import type { UpstreamErrorShape } from './failover.rule';
 
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
 
-/** Reads a whole upstream body (bounded; image answers are a few MB of base64). */
-export async function readBody(res: IncomingMessage, limit = MAX_JSON_BYTES): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
+/**
+ * Reads a whole upstream body: bounded in size (image answers are a few MB of base64) and in
+ * silence, so an upstream that stalls after its headers cannot hold the request forever.
+ */
+export function readBody(
+  res: IncomingMessage,
+  idleTimeoutMs: number,
+  limit = MAX_JSON_BYTES,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const fail = (reason: string): void => {
+      clearTimeout(timer);
       res.destroy();
-      throw new Error('upstream body over limit');
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+      reject(new Error(reason));
+    };
+    const arm = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => fail('upstream body idle'), idleTimeoutMs);
+    };
+    res.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        fail('upstream body over limit');
+        return;
+      }
+      chunks.push(chunk);
+      arm();
+    });
+    res.once('end', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks));
+    });
+    res.once('error', () => fail('upstream body failed'));
+    res.once('aborted', () => fail('upstream body aborted'));
+    arm();
+  });
 }
 
 export function parseJson(buffer: Buffer): unknown {
