@@ -393,3 +393,66 @@ describe('upstreams that stall after their headers (e2e)', () => {
     }
   });
 });
+
+describe('client disconnects (e2e)', () => {
+  it('aborts the upstream stream as soon as the client goes away', async () => {
+    const total = 200;
+    let sent = 0;
+    let upstreamClosed!: (sentSoFar: number) => void;
+    const closed = new Promise<number>((resolve) => (upstreamClosed = resolve));
+    const upstream = createServer((req, res) => {
+      if (req.url === '/health') {
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const timer = setInterval(() => {
+        sent++;
+        const chunk = {
+          id: 'c',
+          object: 'chat.completion.chunk',
+          created: 1,
+          model: 'm',
+          choices: [{ index: 0, delta: { content: `t${sent} ` }, finish_reason: null }],
+        };
+        res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+        if (sent === total) {
+          clearInterval(timer);
+          res.end('data: [DONE]\n\n');
+        }
+      }, 20);
+      req.socket.once('close', () => {
+        clearInterval(timer);
+        upstreamClosed(sent);
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const { port } = upstream.address() as AddressInfo;
+    const gw = await startGateway({ BACKEND_VLLM_URL: `http://127.0.0.1:${port}/v1` });
+    try {
+      const controller = new AbortController();
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'llama-4-scout',
+          stream: true,
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+        signal: controller.signal,
+      });
+      const reader = res.body!.getReader();
+      await reader.read();
+      controller.abort();
+      const sentWhenClosed = await closed;
+      expect(sentWhenClosed).toBeLessThan(total);
+    } finally {
+      // After the aborted fetch one inbound keep-alive socket stays open (the test client's pool);
+      // production shutdown force-closes connections after the grace period too.
+      gw.server.closeAllConnections();
+      await gw.close();
+      upstream.closeAllConnections();
+      upstream.close();
+    }
+  });
+});
