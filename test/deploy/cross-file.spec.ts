@@ -6,6 +6,7 @@ import {
   asStrings,
   durationSeconds,
   GATEWAY,
+  gatewayPod,
   type JsonObject,
   readCatalog,
   readRepoFile,
@@ -35,16 +36,9 @@ const dockerArgs = (keyword: string): string =>
     .join('\n');
 
 const deployment = readYaml('deploy/k8s/deployment.yaml');
-const podSpec = asObject(
-  asObject(asObject(deployment.spec, 'spec').template, 'template').spec,
-  'pod spec',
-);
-const container = asObject(asArray(podSpec.containers, 'containers')[0], 'container');
+const { podSpec, container, env: k8sEnvEntries } = gatewayPod(deployment);
 const k8sEnv = Object.fromEntries(
-  asArray(container.env, 'env').map((e) => {
-    const entry = asObject(e, 'env');
-    return [asString(entry.name, 'name'), entry.value];
-  }),
+  Object.entries(k8sEnvEntries).map(([name, entry]) => [name, entry.value]),
 );
 
 /** BACKEND_<NAME>_* as the gateway derives it: upper-cased, non-alphanumerics to `_`. */

@@ -139,3 +139,23 @@ export function readCatalog(): Catalog {
     shutdownGraceSeconds: Number(server.shutdown_grace_seconds),
   };
 }
+
+/** The pod spec, first container and env entries (by name) of a Deployment document. */
+export function gatewayPod(deployment: JsonObject): {
+  podSpec: JsonObject;
+  container: JsonObject;
+  env: Record<string, JsonObject>;
+} {
+  const podSpec = asObject(
+    asObject(asObject(deployment.spec, 'spec').template, 'template').spec,
+    'pod spec',
+  );
+  const container = asObject(asArray(podSpec.containers, 'containers')[0], 'container');
+  const env = Object.fromEntries(
+    asArray(container.env, 'env').map((e) => {
+      const entry = asObject(e, 'env entry');
+      return [asString(entry.name, 'name'), entry];
+    }),
+  );
+  return { podSpec, container, env };
+}

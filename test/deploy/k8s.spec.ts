@@ -10,6 +10,7 @@ import {
   asArray,
   asObject,
   asString,
+  gatewayPod,
   GATEWAY,
   type JsonObject,
   readRepoFile,
@@ -55,17 +56,7 @@ function modelKey(doc: JsonObject): string {
 }
 
 const deployment = find('Deployment');
-const podSpec = asObject(
-  asObject(asObject(deployment.spec, 'spec').template, 'template').spec,
-  'pod spec',
-);
-const container = asObject(asArray(podSpec.containers, 'containers')[0], 'container');
-const env = Object.fromEntries(
-  asArray(container.env, 'env').map((e) => {
-    const entry = asObject(e, 'env entry');
-    return [asString(entry.name, 'name'), entry];
-  }),
-);
+const { podSpec, container, env } = gatewayPod(deployment);
 
 function probe(name: string): JsonObject {
   return asObject(container[name], name);
@@ -110,8 +101,7 @@ describe('deploy/k8s manifests against the Kubernetes schemas (kubernetes-models
 
   it('rejects a mistyped field, so the schema check can fail', () => {
     const broken = structuredClone(deployment);
-    const spec = asObject(asObject(broken.spec, 'spec').template, 'template').spec;
-    const c = asObject(asArray(asObject(spec, 'pod').containers, 'containers')[0], 'container');
+    const { container: c } = gatewayPod(broken);
     asObject(asArray(c.ports, 'ports')[0], 'port').containerPort = 'eighty';
     expect(() => MODELS['apps/v1/Deployment'](broken).validate()).toThrow(/containerPort/);
   });

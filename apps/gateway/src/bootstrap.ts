@@ -15,6 +15,8 @@ export async function createGateway(config: GatewayConfig): Promise<NestExpressA
     bodyParser: false,
     bufferLogs: true,
     abortOnError: false,
+    // app.close() ends every connection: drainAndClose has already waited out the grace period.
+    forceCloseConnections: true,
     logger: levelsFrom(config.logLevel),
   });
   app.disable('x-powered-by');

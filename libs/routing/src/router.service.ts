@@ -225,9 +225,7 @@ export class RouterService {
         upstream.off('error', settle);
         upstream.pause();
         const firstData = /^data: ?(.*)$/m.exec(text)?.[1];
-        const error = firstData?.startsWith('{"error"')
-          ? errorOf(parseJson(Buffer.from(firstData)))
-          : undefined;
+        const error = firstData?.startsWith('{"error"') ? errorOf(parseJson(firstData)) : undefined;
         if (chunks.length === 0 || error) {
           upstream.destroy();
           const verdict = error ? classifyErrorBody(error) : undefined;

@@ -45,9 +45,9 @@ export function readBody(
   });
 }
 
-export function parseJson(buffer: Buffer): unknown {
+export function parseJson(text: Buffer | string): unknown {
   try {
-    return JSON.parse(buffer.toString('utf8')) as unknown;
+    return JSON.parse(typeof text === 'string' ? text : text.toString('utf8')) as unknown;
   } catch {
     return undefined;
   }
