@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, NestMiddleware } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { GATEWAY_CONFIG, type GatewayConfig } from '@app/config';
 import { AuthenticationError } from '@app/contracts';
 import { authenticate, type Principal } from './authenticate.rule';
@@ -8,7 +8,7 @@ import { IS_PUBLIC } from './public.decorator';
 
 const ANONYMOUS: Principal = { keyName: 'anonymous' };
 
-export interface AuthenticatedRequest extends Request {
+export interface AuthenticatedRequest extends IncomingMessage {
   principal?: Principal;
 }
 
@@ -32,7 +32,7 @@ function identify(req: AuthenticatedRequest, config: GatewayConfig): Principal {
 export class ApiKeyMiddleware implements NestMiddleware {
   constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
 
-  use(req: AuthenticatedRequest, _res: Response, next: NextFunction): void {
+  use(req: AuthenticatedRequest, _res: unknown, next: () => void): void {
     req.principal = identify(req, this.config);
     next();
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { Principal } from '@app/auth';
 import { CatalogService } from '@app/catalog';
 import { GATEWAY_CONFIG, type GatewayConfig } from '@app/config';
@@ -26,7 +26,7 @@ export class ChatService {
     principal: Principal,
     request: ChatCompletionRequest,
     requestId: string,
-    res: Response,
+    res: ServerResponse,
   ): Promise<void> {
     const entry = this.catalog.require(request.model, principal);
     const abort = new AbortController();
@@ -46,10 +46,12 @@ export class ChatService {
     }
     this.describe(res, result);
     if (result.kind === 'json') {
-      res.status(200).json({ ...result.body, model: entry.alias });
+      const body = JSON.stringify({ ...result.body, model: entry.alias });
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      res.setHeader('content-length', Buffer.byteLength(body));
+      res.end(body);
       return;
     }
-    res.status(200);
     res.setHeader('content-type', 'text/event-stream; charset=utf-8');
     res.setHeader('cache-control', 'no-cache');
     res.setHeader('x-accel-buffering', 'no');
@@ -60,7 +62,7 @@ export class ChatService {
     });
   }
 
-  private describe(res: Response, result: JsonDispatch | StreamDispatch): void {
+  private describe(res: ServerResponse, result: JsonDispatch | StreamDispatch): void {
     res.setHeader(BACKEND_HEADER, result.hop.backend);
     res.setHeader(MEMBER_HEADER, result.hop.member.alias);
     if (result.fallbacks.length > 0) {

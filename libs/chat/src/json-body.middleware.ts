@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Inject, Injectable, NestMiddleware } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
 import { GATEWAY_CONFIG, type GatewayConfig } from '@app/config';
 import {
   GatewayError,
@@ -30,7 +30,11 @@ export class JsonBodyMiddleware implements NestMiddleware {
     this.limit = config.server.body_limit_bytes;
   }
 
-  async use(req: Request, res: Response, next: NextFunction): Promise<void> {
+  async use(
+    req: IncomingMessage & { body?: unknown },
+    res: ServerResponse,
+    next: () => void,
+  ): Promise<void> {
     if (!isJsonMediaType(req.headers['content-type'])) {
       throw refuse(
         req,
@@ -119,7 +123,7 @@ export function isJsonMediaType(header: string | undefined): boolean {
  * Prepares the answer to a refusal made before the body was (fully) read: `Connection: close`, so
  * Node neither keeps the connection nor drains an unbounded upload, and a lingering close.
  */
-function refuse(req: Request, res: Response, error: GatewayError): GatewayError {
+function refuse(req: IncomingMessage, res: ServerResponse, error: GatewayError): GatewayError {
   res.setHeader('Connection', 'close');
   lingerOnClose(req.socket);
   return error;
@@ -154,7 +158,7 @@ function lingerOnClose(socket: Socket): void {
  * Collects the body as Buffers up to `limit` bytes. Rejects with {@link RequestTooLargeError} as
  * soon as the limit is passed, and stops reading there; resolves `null` if the client aborted.
  */
-function readBody(req: Request, limit: number): Promise<Buffer | null> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   return new Promise<Buffer | null>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -1,5 +1,4 @@
-import type { IncomingMessage } from 'node:http';
-import type { Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createParser } from 'eventsource-parser';
 
 const MODEL_FIELD = /"model":"(?:[^"\\]|\\.)*"/;
@@ -21,7 +20,7 @@ export interface RelayOptions {
 export function relaySse(
   upstream: IncomingMessage,
   head: Buffer,
-  res: Response,
+  res: ServerResponse,
   options: RelayOptions,
 ): void {
   const modelField = `"model":${JSON.stringify(options.alias)}`;

@@ -148,3 +148,10 @@ export class UpstreamUnavailableError extends GatewayError {
     );
   }
 }
+
+/** Anything that is not a {@link GatewayError}: the details go to the log, never to the client. */
+export class InternalError extends GatewayError {
+  constructor() {
+    super(500, 'internal_error', 'The gateway hit an internal error.');
+  }
+}

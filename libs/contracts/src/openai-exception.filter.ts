@@ -1,7 +1,13 @@
+import type { ServerResponse } from 'node:http';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { GatewayError, MethodNotAllowedError, type OpenAIErrorBody } from './gateway.error';
+import {
+  GatewayError,
+  InternalError,
+  MethodNotAllowedError,
+  type OpenAIErrorBody,
+} from './gateway.error';
 
 interface ExpressRouteLayer {
   route?: { methods: Record<string, boolean> };
@@ -26,16 +32,7 @@ export class OpenAIExceptionFilter implements ExceptionFilter {
         exception instanceof Error ? exception.stack : String(exception),
       );
     }
-    if (res.headersSent) {
-      // Past the headers only the socket can tell the client; streams handle their own errors.
-      res.destroy();
-      return;
-    }
-    res.status(error.status);
-    for (const [name, value] of Object.entries(error.headers)) {
-      res.setHeader(name, value);
-    }
-    res.json(error.toBody() satisfies OpenAIErrorBody);
+    sendError(res, error);
   }
 
   private toGatewayError(exception: unknown, req: Request): GatewayError {
@@ -61,7 +58,7 @@ export class OpenAIExceptionFilter implements ExceptionFilter {
         safeMessage(exception),
       );
     }
-    return new GatewayError(500, 'internal_error', 'The gateway hit an internal error.');
+    return new InternalError();
   }
 
   private allowedMethods(path: string): string[] {
@@ -78,6 +75,22 @@ export class OpenAIExceptionFilter implements ExceptionFilter {
     }
     return [...methods];
   }
+}
+
+/** Answers with `error` in the OpenAI envelope; past the headers only the socket can tell the client. */
+export function sendError(res: ServerResponse, error: GatewayError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify(error.toBody() satisfies OpenAIErrorBody);
+  res.statusCode = error.status;
+  for (const [name, value] of Object.entries(error.headers)) {
+    res.setHeader(name, value);
+  }
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(body));
+  res.end(body);
 }
 
 function httpCode(status: number): string {

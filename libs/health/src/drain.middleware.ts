@@ -1,5 +1,5 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ServiceUnavailableError } from '@app/contracts';
 import { LifecycleService } from './lifecycle.service';
 
@@ -8,10 +8,10 @@ import { LifecycleService } from './lifecycle.service';
 export class DrainMiddleware implements NestMiddleware {
   constructor(private readonly lifecycle: LifecycleService) {}
 
-  use(req: Request, res: Response, next: NextFunction): void {
+  use(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
     if (this.lifecycle.draining) {
       res.setHeader('Connection', 'close');
-      if (this.lifecycle.refusingNewRequests && !PROBES.has(req.path)) {
+      if (this.lifecycle.refusingNewRequests && !PROBES.has((req.url ?? '').split('?', 1)[0])) {
         next(
           new ServiceUnavailableError(
             'shutting_down',

@@ -1,7 +1,8 @@
 import { Inject, Injectable, NestMiddleware } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GATEWAY_CONFIG, type GatewayConfig } from '@app/config';
-import type { IdentifiedRequest } from './request-id.middleware';
+
+type LoggedRequest = IncomingMessage & { id?: string; principal?: { keyName: string } };
 
 /**
  * One JSON line per request: method, path, status, duration, request id, key name, model and backend.
@@ -17,19 +18,17 @@ export class AccessLogMiddleware implements NestMiddleware {
     this.enabled = config.logLevel !== 'error' && config.logLevel !== 'warn';
   }
 
-  use(req: Request, res: Response, next: NextFunction): void {
+  use(req: IncomingMessage, res: ServerResponse, next: () => void): void {
     if (this.enabled) {
       const started = performance.now();
-      res.once('close', () =>
-        this.record(req as IdentifiedRequest & { principal?: { keyName: string } }, res, started),
-      );
+      res.once('close', () => this.record(req, res, started));
     }
     next();
   }
 
   private record(
-    req: IdentifiedRequest & { principal?: { keyName: string } },
-    res: Response,
+    req: LoggedRequest,
+    res: ServerResponse,
     started: number,
   ): void {
     const entry = {
@@ -37,7 +36,7 @@ export class AccessLogMiddleware implements NestMiddleware {
       msg: 'request',
       id: req.id,
       method: req.method,
-      path: req.path.slice(0, 200),
+      path: (req.url ?? '').split('?', 1)[0].slice(0, 200),
       status: res.statusCode,
       ms: Math.round((performance.now() - started) * 10) / 10,
       key: req.principal?.keyName,

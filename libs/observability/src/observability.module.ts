@@ -3,7 +3,7 @@ import { AccessLogMiddleware } from './access-log.middleware';
 import { RequestIdMiddleware } from './request-id.middleware';
 
 /** Request ids on every response and a non-blocking access log. */
-@Module({ providers: [AccessLogMiddleware] })
+@Module({ providers: [RequestIdMiddleware, AccessLogMiddleware] })
 export class ObservabilityModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(RequestIdMiddleware, AccessLogMiddleware).forRoutes('{*path}');

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, NestMiddleware } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 const CLIENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -9,13 +9,13 @@ export function requestIdFor(given: string | string[] | undefined): string {
   return typeof given === 'string' && CLIENT_ID.test(given) ? given : randomUUID();
 }
 
-export interface IdentifiedRequest extends Request {
+export interface IdentifiedRequest extends IncomingMessage {
   id: string;
 }
 
 @Injectable()
 export class RequestIdMiddleware implements NestMiddleware {
-  use(req: Request, res: Response, next: NextFunction): void {
+  use(req: IncomingMessage, res: ServerResponse, next: () => void): void {
     const id = requestIdFor(req.headers['x-request-id']);
     (req as IdentifiedRequest).id = id;
     res.setHeader('x-request-id', id);
