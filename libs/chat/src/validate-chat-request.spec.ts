@@ -1,5 +1,10 @@
 import { GatewayError, InvalidRequestError, TINY_PNG_DATA_URI } from '@app/contracts';
-import { isImageDataUri, validateChatRequest } from './validate-chat-request';
+import {
+  isImageDataUri,
+  isPlainChatRequest,
+  validateChatRequest,
+  validateChatRequestInFull,
+} from './validate-chat-request';
 
 const user = (content: unknown): Record<string, unknown> => ({ role: 'user', content });
 const valid = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -398,5 +403,147 @@ describe('validateChatRequest', () => {
       expect(isImageDataUri(big)).toBe(true);
       expect(isImageDataUri(`${big.slice(0, -1)}!`)).toBe(false);
     });
+  });
+});
+
+describe('the plain-request shortcut', () => {
+  const ODD_VALUES: unknown[] = [
+    undefined,
+    null,
+    true,
+    false,
+    0,
+    -0,
+    1,
+    2,
+    1.5,
+    -1,
+    0.5,
+    2.0000001,
+    1e6,
+    1e6 + 1,
+    Number.POSITIVE_INFINITY,
+    Number.NaN,
+    '',
+    ' ',
+    '1',
+    'x',
+    '\uFE0F',
+    'a'.repeat(256),
+    'a'.repeat(257),
+    'llama 4',
+    [],
+    [null],
+    {},
+    { role: 'user' },
+  ];
+  const FIELDS: Record<string, unknown[]> = {
+    model: ODD_VALUES,
+    stream: ODD_VALUES,
+    max_tokens: ODD_VALUES,
+    max_completion_tokens: ODD_VALUES,
+    temperature: ODD_VALUES,
+    top_p: ODD_VALUES,
+    n: ODD_VALUES,
+    stream_options: [{ include_usage: true }],
+    provider: [{ order: ['x'] }],
+  };
+  const MESSAGES: unknown[] = [
+    user('hi'),
+    user(''),
+    user(['hi']),
+    user(null),
+    { role: 'system', content: 'be brief' },
+    { role: 'developer', content: 'x', name: 'dev' },
+    { role: 'assistant', content: 'ok', name: 7 },
+    { role: 'tool', content: 'r' },
+    { role: 'tool', content: 'r', tool_call_id: 'c1' },
+    { role: 'function', content: 'r', name: 'f' },
+    { role: 'robot', content: 'x' },
+    { role: 'user', content: 'x', extra: 1 },
+    { role: 'user' },
+    'hi',
+    null,
+  ];
+
+  /** Deterministic bodies: every odd value in every field, then seeded random mixes of them. */
+  function* bodies(): Generator<Record<string, unknown>> {
+    for (const [field, values] of Object.entries(FIELDS)) {
+      for (const value of values) {
+        yield valid({ [field]: value });
+      }
+    }
+    for (const message of MESSAGES) {
+      yield valid({ messages: [message] });
+      yield valid({ messages: [user('a'), message] });
+    }
+    yield valid({ messages: [] });
+    yield valid({ messages: 'hi' });
+    let seed = 42;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let i = 0; i < 3000; i++) {
+      const body: Record<string, unknown> = {
+        messages: Array.from({ length: 1 + random(3) }, () => MESSAGES[random(MESSAGES.length)]),
+      };
+      for (const [field, values] of Object.entries(FIELDS)) {
+        if (random(3) === 0) {
+          body[field] = values[random(values.length)];
+        }
+      }
+      body.model ??= 'llama-4-scout';
+      yield body;
+    }
+  }
+
+  it('takes the common request, and nothing with a field or shape it does not know', () => {
+    expect(isPlainChatRequest(valid({ stream: true, max_tokens: 200, temperature: 0.2 }))).toBe(
+      true,
+    );
+    expect(isPlainChatRequest(valid({ top_k: 40 }))).toBe(false);
+    expect(isPlainChatRequest(valid({ stream_options: { include_usage: true } }))).toBe(false);
+    expect(isPlainChatRequest(valid({ max_tokens: null }))).toBe(false);
+    expect(isPlainChatRequest(valid({ messages: [user([{ type: 'text', text: 'hi' }])] }))).toBe(
+      false,
+    );
+  });
+
+  it('accepts only bodies that the full validation accepts too', () => {
+    let plain = 0;
+    let full = 0;
+    for (const body of bodies()) {
+      let valid = true;
+      try {
+        validateChatRequestInFull(body);
+      } catch {
+        valid = false;
+      }
+      if (isPlainChatRequest(body)) {
+        plain++;
+        expect({ body, valid }).toEqual({ body, valid: true });
+      }
+      full += valid ? 1 : 0;
+    }
+    // Both kinds occur, and some valid bodies are left to the full path (vendor fields, tools…).
+    expect(plain).toBeGreaterThan(40);
+    expect(full).toBeGreaterThan(plain);
+  });
+
+  it('words refusals exactly as the full validation does', () => {
+    for (const body of [valid({ temperature: 3 }), valid({ messages: [user(null)] })]) {
+      expect(() => validateChatRequest(body)).toThrow(InvalidRequestError);
+      expect(errorOf(body).param).toBe(
+        (() => {
+          try {
+            validateChatRequestInFull(body);
+          } catch (err) {
+            return (err as GatewayError).param;
+          }
+          return 'accepted';
+        })(),
+      );
+    }
   });
 });
