@@ -286,6 +286,42 @@ describe('chat completions with routing (e2e)', () => {
     expect(fakes.openrouter.chatRequests()).toHaveLength(1);
   });
 
+  it("serves Nest's own route for the path (another spelling of it) exactly as the front door", async () => {
+    const answer = async (path: string, body: unknown, headers: Record<string, string> = auth) => {
+      const res = await fetch(`${gw.url}${path}`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json', 'x-request-id': 'same-id' },
+        body: JSON.stringify(body),
+      });
+      const json = (await res.json()) as Record<string, unknown>;
+      delete json.id;
+      delete json.created;
+      const served = ['x-request-id', 'x-gateway-backend', 'x-gateway-model', 'x-rust-api-applied'];
+      return {
+        status: res.status,
+        type: res.headers.get('content-type'),
+        headers: served.map((name) => res.headers.get(name)),
+        json,
+      };
+    };
+    const cases: Array<[unknown, Record<string, string>?]> = [
+      [{ model: 'gpt-5.5-pro', max_tokens: 50, ...hello }],
+      [{ model: 'gpt-5.5-pro', max_tokens: 50, top_k: 3, ...hello }],
+      [{ model: 'gpt-5.5-pro', ...hello }, {}],
+      [{ model: 'gpt-5.5-pro', temperature: 9, ...hello }],
+      [{ model: 'no-such-model', ...hello }],
+    ];
+    for (const [body, headers] of cases) {
+      fakes.openrouter.requests.length = 0;
+      const front = await answer('/v1/chat/completions', body, headers);
+      const sentByFront = fakes.openrouter.chatRequests().map((r) => r.body);
+      fakes.openrouter.requests.length = 0;
+      const nest = await answer('/v1/chat/completions/', body, headers);
+      expect(nest).toEqual(front);
+      expect(fakes.openrouter.chatRequests().map((r) => r.body)).toEqual(sentByFront);
+    }
+  });
+
   it('ends a stream cut mid-way with an error event and no [DONE]', async () => {
     fakes.vllm.setFault({ kind: 'cut', afterChunks: 2, times: 1 });
     const res = await chat({ model: 'llama-4-scout', stream: true, ...hello });

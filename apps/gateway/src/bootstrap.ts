@@ -1,14 +1,16 @@
-import type { Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { GatewayConfig } from '@app/config';
 import { AppModule } from './app.module';
+import { ChatFrontDoor } from './chat-front-door';
 import { mountSwagger } from './openapi';
 
 /**
  * Builds the gateway exactly as production runs it; main.ts and the e2e tests both start here.
  * Nest's body parser is off: chat bodies are read by the chat lib under its own limits and checks.
+ * The chat route is served by {@link ChatFrontDoor} ahead of Express.
  */
 export async function createGateway(config: GatewayConfig): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
@@ -23,6 +25,10 @@ export async function createGateway(config: GatewayConfig): Promise<NestExpressA
   app.set('etag', false);
   app.set('query parser', 'simple');
   mountSwagger(app);
+  const server = app.getHttpServer();
+  const express: RequestListener = app.getHttpAdapter().getInstance();
+  server.removeListener('request', express);
+  server.on('request', ChatFrontDoor.from(app).listener(express));
   return app;
 }
 
