@@ -160,11 +160,15 @@ function summary(values) {
   return { p50: pct(s, 50), p99: pct(s, 99), n: s.length };
 }
 
-/** autocannon's own `duration` is whole seconds; `seconds` is the wall time of the run. */
+/**
+ * `seconds` runs from the start to the last response. autocannon notices the end of an `amount`
+ * run only on its next one-second tick, so its own timing (and the callback's) is whole seconds.
+ */
 function cannon(url, { connections, payload, amount }) {
   const t0 = process.hrtime.bigint();
+  let last = t0;
   return new Promise((res, rej) => {
-    autocannon(
+    const run = autocannon(
       {
         url: `${url}/v1/chat/completions`,
         method: 'POST',
@@ -173,9 +177,11 @@ function cannon(url, { connections, payload, amount }) {
         connections,
         amount,
       },
-      (err, r) =>
-        err ? rej(err) : res({ ...r, seconds: Number(process.hrtime.bigint() - t0) / 1e9 }),
+      (err, r) => (err ? rej(err) : res({ ...r, seconds: Number(last - t0) / 1e9 })),
     );
+    run.on('response', () => {
+      last = process.hrtime.bigint();
+    });
   });
 }
 
