@@ -332,7 +332,8 @@ describe('chat completions with routing (e2e)', () => {
   });
 
   it('fails a stream over before the first byte when the first hop is down', async () => {
-    fakes.vllm.setFault({ kind: 'reset', times: 1 });
+    // Twice: a reset on a reused keep-alive socket is first retried on a new connection.
+    fakes.vllm.setFault({ kind: 'reset', times: 2 });
     const res = await chat({ model: 'llama-4-scout', stream: true, ...hello });
     expect(res.headers.get('x-gateway-backend')).toBe('ollama-cloud');
     expect((await sseEvents(res)).at(-1)).toBe('[DONE]');

@@ -49,6 +49,10 @@ const agents = {
  * stream we need to relay; axios remains for the simple probe requests.
  */
 export function sendUpstream(req: TransportRequest): Promise<IncomingMessage> {
+  return exchange(req, false);
+}
+
+function exchange(req: TransportRequest, freshConnection: boolean): Promise<IncomingMessage> {
   return new Promise<IncomingMessage>((resolve, reject) => {
     const send = req.url.protocol === 'https:' ? httpsRequest : httpRequest;
     let failure: TransportError | undefined;
@@ -57,7 +61,7 @@ export function sendUpstream(req: TransportRequest): Promise<IncomingMessage> {
       headers: req.body
         ? { ...req.headers, 'content-length': String(req.body.length) }
         : req.headers,
-      agent: agents[req.url.protocol as 'http:' | 'https:'],
+      agent: freshConnection ? false : agents[req.url.protocol as 'http:' | 'https:'],
     });
     const fail = (error: TransportError): void => {
       failure ??= error;
@@ -90,6 +94,13 @@ export function sendUpstream(req: TransportRequest): Promise<IncomingMessage> {
     });
     outgoing.once('error', (err: NodeJS.ErrnoException) => {
       cleanup();
+      if (!failure && outgoing.reusedSocket && err.code === 'ECONNRESET' && !freshConnection) {
+        // The keep-alive race: the upstream closed this idle pooled socket (vLLM's server after
+        // 5 s) just as it was reused, before reading the request. Not a backend failure: the
+        // request goes again, once, on a new connection (as Node's documentation advises).
+        resolve(exchange(req, true));
+        return;
+      }
       reject(failure ?? classifyNetworkError(err));
     });
     if (req.signal?.aborted) {

@@ -1,0 +1,92 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { sendUpstream, TransportError } from './upstream-transport';
+
+/** A server whose n-th request (1-based) is answered by `handle`; it counts connections too. */
+async function serve(
+  handle: (n: number, req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{
+  url: URL;
+  connections: () => number;
+  requests: () => number;
+  close: () => Promise<void>;
+}> {
+  let requests = 0;
+  let connections = 0;
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    handle(++requests, req, res);
+  });
+  server.on('connection', () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: new URL(`http://127.0.0.1:${port}/v1/chat/completions`),
+    connections: () => connections,
+    requests: () => requests,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const ok = (res: ServerResponse): void => {
+  res.end('{"ok":true}');
+};
+const reset = (req: IncomingMessage): void => {
+  req.socket.resetAndDestroy();
+};
+
+function post(url: URL): Promise<IncomingMessage> {
+  return sendUpstream({
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/json' },
+    body: Buffer.from('{"model":"m"}'),
+    connectTimeoutMs: 1000,
+    headersTimeoutMs: 2000,
+  });
+}
+
+async function statusOf(url: URL): Promise<number | undefined> {
+  const res = await post(url);
+  res.resume();
+  await new Promise((resolve) => res.once('end', resolve));
+  return res.statusCode;
+}
+
+describe('sendUpstream', () => {
+  it('sends a request reset on a reused keep-alive socket once more, on a new connection', async () => {
+    const upstream = await serve((n, req, res) => (n === 2 ? reset(req) : ok(res)));
+    try {
+      expect(await statusOf(upstream.url)).toBe(200);
+      expect(await statusOf(upstream.url)).toBe(200);
+      expect(upstream.requests()).toBe(3);
+      expect(upstream.connections()).toBe(2);
+    } finally {
+      await upstream.close();
+    }
+  });
+
+  it('gives up with a reset when the new connection is reset too', async () => {
+    const upstream = await serve((n, req, res) => (n === 1 ? ok(res) : reset(req)));
+    try {
+      expect(await statusOf(upstream.url)).toBe(200);
+      await expect(post(upstream.url)).rejects.toEqual(new TransportError('reset', 'ECONNRESET'));
+      expect(upstream.requests()).toBe(3);
+    } finally {
+      await upstream.close();
+    }
+  });
+
+  it('does not resend a request reset on a new connection', async () => {
+    const upstream = await serve((_n, req) => reset(req));
+    try {
+      await expect(post(upstream.url)).rejects.toMatchObject({ kind: 'reset' });
+      expect(upstream.requests()).toBe(1);
+    } finally {
+      await upstream.close();
+    }
+  });
+});
