@@ -1,8 +1,8 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { Logger, type INestApplication } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { ApiKeyMiddleware, type Principal } from '@app/auth';
 import { ChatService, JsonBodyMiddleware, validateChatRequest } from '@app/chat';
-import { GatewayError, InternalError, sendError } from '@app/contracts';
+import { GatewayError, InternalError, sendFailure } from '@app/contracts';
 import { DrainMiddleware } from '@app/health';
 import { AccessLogMiddleware, RequestIdMiddleware } from '@app/observability';
 
@@ -21,8 +21,6 @@ const PATH = '/v1/chat/completions';
  * (`npm run bench`); every other request, including other spellings of this path, goes to Express.
  */
 export class ChatFrontDoor {
-  private readonly logger = new Logger('Errors');
-
   constructor(
     private readonly chain: readonly Middleware[],
     private readonly chat: ChatService,
@@ -57,17 +55,17 @@ export class ChatFrontDoor {
     let index = 0;
     const next = (error?: unknown): void => {
       if (error !== undefined) {
-        this.fail(req, res, error);
+        this.fail(res, error);
         return;
       }
       const middleware = this.chain[index++];
       try {
         const pending = middleware ? middleware.use(req, res, next) : this.complete(req, res);
         if (pending instanceof Promise) {
-          pending.catch((err: unknown) => this.fail(req, res, err));
+          pending.catch((err: unknown) => this.fail(res, err));
         }
       } catch (err) {
-        this.fail(req, res, err);
+        this.fail(res, err);
       }
     };
     next();
@@ -78,14 +76,13 @@ export class ChatFrontDoor {
     return this.chat.complete(principal, validateChatRequest(body), id, res);
   }
 
-  private fail(req: IncomingMessage, res: ServerResponse, error: unknown): void {
-    if (!(error instanceof GatewayError)) {
-      this.logger.error(
-        `${req.method} ${PATH} failed [${String(res.getHeader('x-request-id') ?? '-')}]`,
-        error instanceof Error ? error.stack : String(error),
-      );
-    }
-    sendError(res, error instanceof GatewayError ? error : new InternalError());
+  private fail(res: ServerResponse, error: unknown): void {
+    sendFailure(
+      res,
+      `POST ${PATH}`,
+      error,
+      error instanceof GatewayError ? error : new InternalError(),
+    );
   }
 }
 

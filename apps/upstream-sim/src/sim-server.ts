@@ -492,10 +492,18 @@ class Sim implements SimServer {
     return usage;
   }
 
-  private async images(
+  /**
+   * Waits `thinkMs` (time to first token, or the whole answer's pace), then renders the image of
+   * an image model after its own delay. `false` when the client left meanwhile.
+   */
+  private async prepare(
     res: ServerResponse,
     plan: ChatPlan,
+    thinkMs: number,
   ): Promise<unknown[] | false | undefined> {
+    if (thinkMs > 0 && !(await pause(res, thinkMs))) {
+      return false;
+    }
     if (plan.imagePrompt === undefined) {
       return undefined;
     }
@@ -507,11 +515,7 @@ class Sim implements SimServer {
   }
 
   private async jsonChat(res: ServerResponse, plan: ChatPlan, cut: number): Promise<void> {
-    const delay = this.ttftMs + this.paceMs * plan.completionTokens;
-    if (delay > 0 && !(await pause(res, delay))) {
-      return;
-    }
-    const images = await this.images(res, plan);
+    const images = await this.prepare(res, plan, this.ttftMs + this.paceMs * plan.completionTokens);
     if (images === false) {
       return;
     }
@@ -565,10 +569,7 @@ class Sim implements SimServer {
       res.flushHeaders();
     }
     const thinkMs = this.ttftMs + this.paceMs * (plan.reasoningTokens ?? 0);
-    if (thinkMs > 0 && !(await pause(res, thinkMs))) {
-      return;
-    }
-    const images = await this.images(res, plan);
+    const images = await this.prepare(res, plan, thinkMs);
     if (images === false) {
       return;
     }

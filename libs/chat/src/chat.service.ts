@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { Principal } from '@app/auth';
 import { CatalogService } from '@app/catalog';
 import { GATEWAY_CONFIG, type GatewayConfig } from '@app/config';
-import type { ChatCompletionRequest } from '@app/contracts';
+import { sendJson, type ChatCompletionRequest } from '@app/contracts';
 import { RouterService, type JsonDispatch, type StreamDispatch } from '@app/routing';
 import { relaySse } from './sse-relay';
 
@@ -46,10 +46,7 @@ export class ChatService {
     }
     this.describe(res, result);
     if (result.kind === 'json') {
-      const body = JSON.stringify({ ...result.body, model: entry.alias });
-      res.setHeader('content-type', 'application/json; charset=utf-8');
-      res.setHeader('content-length', Buffer.byteLength(body));
-      res.end(body);
+      sendJson(res, { ...result.body, model: entry.alias });
       return;
     }
     res.setHeader('content-type', 'text/event-stream; charset=utf-8');

@@ -533,17 +533,7 @@ describe('the plain-request shortcut', () => {
 
   it('words refusals exactly as the full validation does', () => {
     for (const body of [valid({ temperature: 3 }), valid({ messages: [user(null)] })]) {
-      expect(() => validateChatRequest(body)).toThrow(InvalidRequestError);
-      expect(errorOf(body).param).toBe(
-        (() => {
-          try {
-            validateChatRequestInFull(body);
-          } catch (err) {
-            return (err as GatewayError).param;
-          }
-          return 'accepted';
-        })(),
-      );
+      expect(() => validateChatRequestInFull(body)).toThrow(expect.objectContaining(errorOf(body)));
     }
   });
 });

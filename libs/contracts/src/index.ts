@@ -2,6 +2,7 @@ export * from './contracts.module';
 export * from './error-response.dto';
 export * from './gateway.error';
 export * from './openai-exception.filter';
+export * from './send-response';
 export * from './api-error-responses.decorator';
 export * from './chat/chat-completion.types';
 export * from './chat/chat-completion-request.dto';

@@ -1,13 +1,8 @@
-import type { ServerResponse } from 'node:http';
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import {
-  GatewayError,
-  InternalError,
-  MethodNotAllowedError,
-  type OpenAIErrorBody,
-} from './gateway.error';
+import { GatewayError, InternalError, MethodNotAllowedError } from './gateway.error';
+import { sendFailure } from './send-response';
 
 interface ExpressRouteLayer {
   route?: { methods: Record<string, boolean> };
@@ -17,22 +12,13 @@ interface ExpressRouteLayer {
 /** Maps every failure to the OpenAI envelope. A 500 never carries internals; they go to the log only. */
 @Catch()
 export class OpenAIExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Errors');
-
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request>();
-    const error = this.toGatewayError(exception, req);
-    if (error.status >= 500 && !(exception instanceof GatewayError)) {
-      this.logger.error(
-        `${req.method} ${req.path} failed [${String(res.getHeader('x-request-id') ?? '-')}]`,
-        exception instanceof Error ? exception.stack : String(exception),
-      );
-    }
-    sendError(res, error);
+    sendFailure(res, `${req.method} ${req.path}`, exception, this.toGatewayError(exception, req));
   }
 
   private toGatewayError(exception: unknown, req: Request): GatewayError {
@@ -75,22 +61,6 @@ export class OpenAIExceptionFilter implements ExceptionFilter {
     }
     return [...methods];
   }
-}
-
-/** Answers with `error` in the OpenAI envelope; past the headers only the socket can tell the client. */
-export function sendError(res: ServerResponse, error: GatewayError): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const body = JSON.stringify(error.toBody() satisfies OpenAIErrorBody);
-  res.statusCode = error.status;
-  for (const [name, value] of Object.entries(error.headers)) {
-    res.setHeader(name, value);
-  }
-  res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.setHeader('content-length', Buffer.byteLength(body));
-  res.end(body);
 }
 
 function httpCode(status: number): string {
