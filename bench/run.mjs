@@ -12,7 +12,7 @@ import autocannon from 'autocannon';
 import { buildIfNeeded, GATEWAY_MAIN, SIM_MAIN } from '../scripts/demo.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const KEY = 'bench-key';
+const KEY = 'bench-key-0123456789';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION = Number(process.env.BENCH_DURATION_SECONDS ?? 4);
 const TTFT_SAMPLES = Number(process.env.BENCH_TTFT_SAMPLES ?? 300);

@@ -11,7 +11,7 @@ import { deflateSync } from 'node:zlib';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const GATEWAY_MAIN = join(ROOT, 'dist/apps/gateway/apps/gateway/src/main.js');
 export const SIM_MAIN = join(ROOT, 'dist/apps/upstream-sim/apps/upstream-sim/src/main.js');
-export const DEMO_KEY = 'demo-key';
+export const DEMO_KEY = 'demo-key-0123456789';
 export const READY_LINE = 'Demo ready.';
 const CLOUD_KEYS = { 'ollama-cloud': 'demo-ollama-cloud-key', openrouter: 'demo-openrouter-key' };
 
@@ -101,7 +101,7 @@ export function tinyPng(width = 32, height = 24) {
 
 /**
  * Every command the demo prints, in order. Each `cmd` is bash that works as printed once
- * `export BEARER=demo-key` has been pasted. `id` names the check the demo test applies.
+ * `export BEARER=demo-key-0123456789` has been pasted. `id` names the check the demo test applies.
  */
 export function demoCommands({ gateway, vllm, openrouter, photo, bearer = DEMO_KEY }) {
   const auth = `-H "Authorization: Bearer $BEARER"`;

@@ -92,7 +92,7 @@ describe('catalog, auth and OpenAPI (e2e)', () => {
       ['openrouter', 'cloud'],
     ]);
     for (const b of res.body.backends) {
-      expect(['available', 'unreachable', 'cooldown', 'not_configured', 'unknown']).toContain(
+      expect(['available', 'unreachable', 'benched', 'not_configured', 'unknown']).toContain(
         b.status,
       );
     }

@@ -4,7 +4,13 @@ import { LifecycleService, drainAndClose } from '@app/health';
 import { BackendHealthService } from '@app/routing';
 import { inspectImage, startSim } from '../apps/upstream-sim/src';
 import { sseEvents, startBackends, UPSTREAM_KEYS, type FakeBackends } from './support/backends';
-import { auth, CLIENT_KEY, startGateway, type RunningGateway } from './support/gateway';
+import {
+  auth,
+  CLIENT_KEY,
+  resetCircuits,
+  startGateway,
+  type RunningGateway,
+} from './support/gateway';
 
 const SCOUT_VLLM_ID = 'RedHatAI/Llama-4-Scout-17B-16E-Instruct-quantized.w4a16';
 
@@ -36,6 +42,7 @@ describe('chat completions with routing (e2e)', () => {
       sim.setFault(null);
       sim.requests.length = 0;
     }
+    resetCircuits(gw.app);
     await gw.app.get(BackendHealthService).probeAll();
   });
 

@@ -1,7 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { loadConfig, type GatewayConfig } from '@app/config';
+import type { INestApplication } from '@nestjs/common';
+import { GATEWAY_CONFIG, loadConfig, type GatewayConfig } from '@app/config';
+import { CircuitStore, type BenchReason } from '@app/store';
 import { createGateway, listen } from '../../apps/gateway/src/bootstrap';
 
 export const CLIENT_KEY = 'sk-e2e-client-0123456789abcdef';
@@ -26,3 +28,22 @@ export async function startGateway(
 }
 
 export const auth = { Authorization: `Bearer ${CLIENT_KEY}` };
+
+const EVERY_REASON: BenchReason[] = [
+  'failures',
+  'unreachable',
+  'rate_limited',
+  'auth',
+  'model_not_found',
+];
+
+/** Lifts every bench and failure streak, so a test starts from healthy circuits. */
+export function resetCircuits(app: INestApplication): void {
+  const store = app.get(CircuitStore);
+  for (const key of [...store.benches().keys()]) {
+    store.lift(key, EVERY_REASON);
+  }
+  for (const backend of app.get<GatewayConfig>(GATEWAY_CONFIG).backends) {
+    store.resetFailures(backend.name);
+  }
+}

@@ -27,8 +27,13 @@ export async function createGateway(config: GatewayConfig): Promise<NestExpressA
   mountSwagger(app);
   const server = app.getHttpServer();
   const express: RequestListener = app.getHttpAdapter().getInstance();
+  const listener = ChatFrontDoor.from(app).listener(express);
   server.removeListener('request', express);
-  server.on('request', ChatFrontDoor.from(app).listener(express));
+  server.on('request', listener);
+  // `Expect: 100-continue` goes through the same pipeline: the body reader sends `100 Continue`
+  // only once auth and the size checks have passed, so a refused client never uploads its body.
+  server.on('checkContinue', listener);
+  applyServerLimits(server);
   return app;
 }
 
@@ -40,11 +45,18 @@ export async function listen(
 ): Promise<Server> {
   await app.listen(port, host);
   const server = app.getHttpServer() as Server;
+  new Logger('Gateway').log(`listening on ${JSON.stringify(server.address())}`);
+  return server;
+}
+
+/** Slow-loris limits: headers within 15 s, a whole request within 60 s, checked every second. */
+function applyServerLimits(server: Server): void {
   server.headersTimeout = 15_000;
   server.requestTimeout = 60_000;
   server.keepAliveTimeout = 65_000;
-  new Logger('Gateway').log(`listening on ${JSON.stringify(server.address())}`);
-  return server;
+  // Node checks both timeouts on this interval (30 s by default, which let a slow client hold a
+  // socket up to 45 s); it is read when the server starts listening.
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = 1_000;
 }
 
 function levelsFrom(

@@ -25,6 +25,8 @@ async function main(): Promise<void> {
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) {
+      // Kubernetes and process managers repeat the signal: the drain already under way decides when to exit.
+      Logger.warn(`${signal} received again: still draining`, 'Shutdown');
       return;
     }
     stopping = true;
@@ -37,8 +39,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 void main();

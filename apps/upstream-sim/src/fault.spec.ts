@@ -13,6 +13,10 @@ describe('parseFault', () => {
     expect(parseFault({ kind: 'slow', delayMs: 10 })).toEqual({ kind: 'slow', delayMs: 10 });
     expect(parseFault({ kind: 'reset', extra: 1 })).toEqual({ kind: 'reset' });
     expect(parseFault({ kind: 'error-body' })).toEqual({ kind: 'error-body' });
+    expect(parseFault({ kind: 'drip' })).toEqual({ kind: 'drip', chunkBytes: 64, intervalMs: 1 });
+    for (const kind of ['endless-line', 'stall', 'echo-error', 'gzip-sse', 'endless-json']) {
+      expect(parseFault({ kind, times: 1 })).toEqual({ kind, times: 1 });
+    }
   });
 
   it.each([
@@ -23,6 +27,7 @@ describe('parseFault', () => {
     [{ kind: 'slow' }, /fault.delayMs/],
     [{ kind: 'cut', afterChunks: 1.5 }, /fault.afterChunks/],
     [{ kind: 'reset', times: 0 }, /fault.times/],
+    [{ kind: 'drip', chunkBytes: 0 }, /fault.chunkBytes/],
   ])('refuses %j', (input, message) => {
     expect(() => parseFault(input)).toThrow(message);
   });

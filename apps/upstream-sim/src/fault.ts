@@ -11,6 +11,22 @@ function count(v: unknown, key: string, min: number): number {
   return v;
 }
 
+export const FAULT_KINDS: ReadonlyArray<Fault['kind']> = [
+  'status',
+  'error-body',
+  'slow',
+  'cut',
+  'reset',
+  'endless-line',
+  'stall',
+  'drip',
+  'echo-error',
+  'gzip-sse',
+  'endless-json',
+  'garbage-sse',
+  'wrong-type',
+];
+
 /** Validates a fault received over the control plane; `null` clears. Throws with the bad key. */
 export function parseFault(input: unknown): Fault | null {
   if (input === null) {
@@ -39,10 +55,24 @@ export function parseFault(input: unknown): Fault | null {
       return { kind: 'slow', delayMs: count(input.delayMs, 'delayMs', 0), ...times };
     case 'cut':
       return { kind: 'cut', afterChunks: count(input.afterChunks, 'afterChunks', 0), ...times };
+    case 'drip':
+      return {
+        kind: 'drip',
+        chunkBytes: count(input.chunkBytes ?? 64, 'chunkBytes', 1),
+        intervalMs: count(input.intervalMs ?? 1, 'intervalMs', 0),
+        ...times,
+      };
     case 'reset':
-      return { kind: 'reset', ...times };
+    case 'endless-line':
+    case 'stall':
+    case 'echo-error':
+    case 'gzip-sse':
+    case 'endless-json':
+    case 'garbage-sse':
+    case 'wrong-type':
+      return { kind: input.kind, ...times };
     default:
-      throw new Error("fault.kind must be one of 'status', 'error-body', 'slow', 'cut', 'reset'");
+      throw new Error(`fault.kind must be one of ${FAULT_KINDS.join(', ')}`);
   }
 }
 

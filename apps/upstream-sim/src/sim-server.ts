@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { planChat, type ChatPlan, type PlanContext } from './chat-plan';
@@ -163,6 +164,111 @@ class SseWriter {
   }
 }
 
+type Misbehaviour = Extract<
+  Fault,
+  {
+    kind:
+      | 'endless-line'
+      | 'stall'
+      | 'drip'
+      | 'echo-error'
+      | 'gzip-sse'
+      | 'endless-json'
+      | 'garbage-sse'
+      | 'wrong-type';
+  }
+>;
+
+const MISBEHAVIOURS = new Set<Fault['kind']>([
+  'endless-line',
+  'stall',
+  'drip',
+  'echo-error',
+  'gzip-sse',
+  'endless-json',
+  'garbage-sse',
+  'wrong-type',
+]);
+
+function isMisbehaviour(fault: Fault): fault is Misbehaviour {
+  return MISBEHAVIOURS.has(fault.kind);
+}
+
+const FIRST_CHUNK =
+  'data: {"id":"chatcmpl-sim","object":"chat.completion.chunk","created":1767225600,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}\n\n';
+
+/** Writes `piece` over and over (every `intervalMs`, or as fast as the reader takes it) until the reader leaves. */
+async function pump(res: ServerResponse, piece: string | Buffer, intervalMs = 0): Promise<void> {
+  while (!res.destroyed) {
+    if (!res.write(piece)) {
+      if (!(await drained(res))) {
+        return;
+      }
+    } else if (intervalMs > 0) {
+      if (!(await pause(res, intervalMs))) {
+        return;
+      }
+    } else {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+}
+
+/** The upstream faults that take a gateway down when it trusts its upstreams. */
+async function misbehave(
+  fault: Misbehaviour,
+  req: IncomingMessage,
+  res: ServerResponse,
+  stream: boolean,
+): Promise<void> {
+  switch (fault.kind) {
+    case 'endless-line':
+      res.writeHead(200, SSE_HEADERS);
+      res.write(FIRST_CHUNK);
+      return pump(res, Buffer.alloc(64 * 1024, 'x'));
+    case 'stall':
+      res.writeHead(200, stream ? SSE_HEADERS : { 'content-type': 'application/json' });
+      res.flushHeaders();
+      return; // Nothing more, until the caller gives up.
+    case 'drip':
+      res.writeHead(200, SSE_HEADERS);
+      return pump(res, 'x'.repeat(fault.chunkBytes), fault.intervalMs);
+    case 'echo-error': {
+      const echoed = `Invalid request from ${String(req.headers.authorization)}: ${JSON.stringify(req.headers)}`;
+      sendJson(
+        res,
+        400,
+        JSON.stringify({
+          error: { message: echoed, type: 'invalid_request_error', param: null, code: null },
+        }),
+      );
+      return;
+    }
+    case 'gzip-sse': {
+      const body = gzipSync(`${FIRST_CHUNK}data: [DONE]\n\n`);
+      res.writeHead(200, { ...SSE_HEADERS, 'content-encoding': 'gzip' });
+      res.end(body);
+      return;
+    }
+    case 'endless-json':
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"id":"chatcmpl-sim","object":"chat.completion","choices":[');
+      return pump(res, '{"index":0,"message":{"role":"assistant","content":"x"}},'.repeat(1024));
+    case 'garbage-sse':
+      res.writeHead(200, SSE_HEADERS);
+      res.end('\u0000\u0001garbage\nnot-a-field\ndata: <html>oops</html>\n\ndata: [DONE]\n\n');
+      return;
+    case 'wrong-type':
+      if (stream) {
+        sendJson(res, 200, '{"id":"chatcmpl-sim","object":"chat.completion","choices":[]}');
+      } else {
+        res.writeHead(200, SSE_HEADERS);
+        res.end(`${FIRST_CHUNK}data: [DONE]\n\n`);
+      }
+      return;
+  }
+}
+
 function redact(headers: RecordedRequest['headers']): RecordedRequest['headers'] {
   return headers.authorization === undefined
     ? headers
@@ -195,6 +301,7 @@ class Sim implements SimServer {
   private down = false;
   private closed = false;
   private seq = 0;
+  private open = 0;
 
   constructor(opts: SimOptions) {
     this.name = opts.name;
@@ -232,6 +339,10 @@ class Sim implements SimServer {
 
   get url(): string {
     return `${this.origin}/v1`;
+  }
+
+  openChats(): number {
+    return this.open;
   }
 
   chatRequests(): RecordedRequest[] {
@@ -359,12 +470,25 @@ class Sim implements SimServer {
       }
     }
     const method = req.method ?? 'GET';
-    this.record({ method, path, headers: req.headers, body, rawBody, at: Date.now() });
+    const entry: RecordedRequest = {
+      method,
+      path,
+      headers: req.headers,
+      body,
+      rawBody,
+      at: Date.now(),
+    };
+    this.record(entry);
     if (path === CHAT_PATH) {
       if (method !== 'POST') {
         res.setHeader('allow', 'POST');
         throw new SimHttpError(405, `Method ${method} not allowed.`, 'method_not_allowed');
       }
+      this.open++;
+      res.once('close', () => {
+        this.open--;
+        entry.closedAt = Date.now();
+      });
       return this.chat(req, res, parsed, body);
     }
     if (path === MODELS_PATH && method === 'GET') {
@@ -460,6 +584,9 @@ class Sim implements SimServer {
     if (fault?.kind === 'error-body') {
       this.sendErrorBody(res, plan);
       return;
+    }
+    if (fault && isMisbehaviour(fault)) {
+      return misbehave(fault, req, res, plan.stream);
     }
     const cut = fault?.kind === 'cut' ? fault.afterChunks : -1;
     return plan.stream ? this.streamChat(res, plan, cut) : this.jsonChat(res, plan, cut);

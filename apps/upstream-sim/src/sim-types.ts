@@ -42,6 +42,8 @@ export interface RecordedRequest {
   rawBody: string;
   /** `Date.now()` when the body had been read. */
   at: number;
+  /** `Date.now()` when the connection of this request's answer closed (absent while it is open). */
+  closedAt?: number;
 }
 
 /**
@@ -54,7 +56,23 @@ export type Fault =
   | { kind: 'error-body'; times?: number }
   | { kind: 'slow'; delayMs: number; times?: number }
   | { kind: 'cut'; afterChunks: number; times?: number }
-  | { kind: 'reset'; times?: number };
+  | { kind: 'reset'; times?: number }
+  /** Stream: one valid event, then bytes that never end a line, for as long as the client reads. */
+  | { kind: 'endless-line'; times?: number }
+  /** Answers 200 with headers (SSE for a stream, JSON otherwise), then nothing: a queued vLLM. */
+  | { kind: 'stall'; times?: number }
+  /** Stream: before any event, `chunkBytes` bytes without a newline every `intervalMs`, forever. */
+  | { kind: 'drip'; chunkBytes: number; intervalMs: number; times?: number }
+  /** 400 whose message echoes the request: its Authorization header (our backend key) and body. */
+  | { kind: 'echo-error'; times?: number }
+  /** The stream answered gzip-compressed (`content-encoding: gzip`), which nobody asked for. */
+  | { kind: 'gzip-sse'; times?: number }
+  /** JSON: a 200 body that never ends, for as long as the client reads. */
+  | { kind: 'endless-json'; times?: number }
+  /** Stream: a 200 SSE body of garbage lines (no `data:` field, or data that is not JSON). */
+  | { kind: 'garbage-sse'; times?: number }
+  /** The other content type than asked for: a JSON completion to a stream request, SSE to a JSON one. */
+  | { kind: 'wrong-type'; times?: number };
 
 /** A running simulated backend. */
 export interface SimServer {
@@ -68,6 +86,8 @@ export interface SimServer {
   readonly requests: RecordedRequest[];
   /** Only the `POST /v1/chat/completions` requests. */
   chatRequests(): RecordedRequest[];
+  /** Chat requests whose answer is still open (the caller has not closed, nor the sim ended, it). */
+  openChats(): number;
   /** Empties `requests` (in place). */
   clearRequests(): void;
   /** Injects a fault, or clears it with `null`. */

@@ -24,7 +24,7 @@ export class CatalogController {
     return describeCatalog(
       this.catalog.list(principal),
       this.catalog.backends(),
-      (name) => this.status?.statusOf(name) ?? 'unknown',
+      (name) => this.status?.stateOf(name) ?? { status: 'unknown' },
     );
   }
 

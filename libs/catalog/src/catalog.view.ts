@@ -1,5 +1,5 @@
 import type { BackendConfig, ModelEntry } from '@app/config';
-import type { BackendStatus } from './backend-status';
+import type { BackendState } from './backend-status';
 import type { BackendInfoDto, InfoResponseDto, ModelObjectDto } from './info.dto';
 
 // Unix seconds of 2026-01-01: a stable `created` for every alias (the OpenAI list format requires one).
@@ -9,7 +9,7 @@ const CATALOG_EPOCH = 1767225600;
 export function describeCatalog(
   models: readonly ModelEntry[],
   backends: readonly BackendConfig[],
-  statusOf: (name: string) => BackendStatus,
+  stateOf: (name: string) => BackendState,
 ): InfoResponseDto {
   return {
     models: models.map((m) => ({
@@ -25,16 +25,21 @@ export function describeCatalog(
       routing: m.routing.map((hop) => ({ ...hop })),
       constraints: m.constraints,
     })),
-    backends: backends.map((b): BackendInfoDto => ({
-      name: b.name,
-      kind: b.kind,
-      type: b.type,
-      status: statusOf(b.name),
-      description: b.description,
-      aliases: models
-        .filter((m) => m.routing.some((h) => 'backend' in h && h.backend === b.name))
-        .map((m) => m.alias),
-    })),
+    backends: backends.map((b): BackendInfoDto => {
+      const state = stateOf(b.name);
+      return {
+        name: b.name,
+        kind: b.kind,
+        type: b.type,
+        status: state.status,
+        ...(state.bench && { benched_until: state.bench.until, bench_reason: state.bench.reason }),
+        ...(state.benchedModels && { benched_models: state.benchedModels }),
+        description: b.description,
+        aliases: models
+          .filter((m) => m.routing.some((h) => 'backend' in h && h.backend === b.name))
+          .map((m) => m.alias),
+      };
+    }),
   };
 }
 

@@ -84,12 +84,40 @@ export class BackendInfoDto {
   })
   type: string;
   @ApiProperty({
-    enum: ['available', 'unreachable', 'cooldown', 'not_configured', 'unknown'],
+    enum: ['available', 'unreachable', 'benched', 'not_configured', 'unknown'],
     example: 'available',
     description:
-      'Live state: only available backends take traffic; the rest are shown for transparency.',
+      'Live state: `benched` and `unreachable` backends are skipped until `benched_until`; ' +
+      '`not_configured` ones (no key) never take traffic; the rest are shown for transparency.',
   })
   status: string;
+  @ApiPropertyOptional({
+    format: 'date-time',
+    example: '2026-12-02T10:00:30.000Z',
+    description: 'When the backend-wide bench ends (status `benched` or `unreachable`).',
+  })
+  benched_until?: string;
+  @ApiPropertyOptional({
+    enum: ['failures', 'unreachable', 'rate_limited', 'auth', 'model_not_found'],
+    description: 'Why the backend is benched.',
+  })
+  bench_reason?: string;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: {
+      type: 'object',
+      properties: {
+        until: { type: 'string', format: 'date-time' },
+        reason: { type: 'string', enum: ['rate_limited', 'model_not_found'] },
+      },
+    },
+    example: {
+      'openai/gpt-5.5-pro': { until: '2026-12-02T10:01:00.000Z', reason: 'rate_limited' },
+    },
+    description:
+      'Upstream models benched on their own (a 429 benches only that model), by upstream model id.',
+  })
+  benched_models?: Record<string, { until: string; reason: string }>;
   @ApiPropertyOptional({ example: 'vLLM 26.01-py3 with LMCache on the DGX Spark (GB10)' })
   description?: string;
   @ApiProperty({

@@ -4,8 +4,15 @@ import type { Principal } from '@app/auth';
 import { CatalogService } from '@app/catalog';
 import { GATEWAY_CONFIG, type GatewayConfig } from '@app/config';
 import { sendJson, type ChatCompletionRequest } from '@app/contracts';
-import { RouterService, type JsonDispatch, type StreamDispatch } from '@app/routing';
-import { relaySse } from './sse-relay';
+import { LifecycleService } from '@app/health';
+import {
+  BackendHealthService,
+  RouterService,
+  type JsonDispatch,
+  type StreamDispatch,
+} from '@app/routing';
+import type { RequestRecord } from '@app/telemetry';
+import { relaySse, type RelayOutcome } from './sse-relay';
 
 /** Response headers that say how the request was served. */
 export const APPLIED_HEADER = 'x-rust-api-applied';
@@ -18,17 +25,27 @@ export class ChatService {
   constructor(
     private readonly catalog: CatalogService,
     private readonly router: RouterService,
+    private readonly health: BackendHealthService,
+    private readonly lifecycle: LifecycleService,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
-  /** Routes the request along its alias's chain and answers on `res` (JSON or SSE). */
+  /**
+   * Routes the request along its alias's chain and answers on `res` (JSON or SSE). The client
+   * leaving at any point cancels the upstream call; `record` collects what telemetry reports.
+   */
   async complete(
     principal: Principal,
     request: ChatCompletionRequest,
     requestId: string,
     res: ServerResponse,
+    record?: RequestRecord,
   ): Promise<void> {
     const entry = this.catalog.require(request.model, principal);
+    if (record) {
+      record.alias = entry.alias;
+      record.stream = request.stream === true;
+    }
     const abort = new AbortController();
     const onClose = (): void => {
       if (!res.writableFinished) {
@@ -36,16 +53,32 @@ export class ChatService {
       }
     };
     res.once('close', onClose);
-    const result = await this.router.dispatch(entry, request, { requestId, signal: abort.signal });
-    res.off('close', onClose);
+    let result: JsonDispatch | StreamDispatch;
+    try {
+      result = await this.router.dispatch(entry, request, {
+        requestId,
+        signal: abort.signal,
+        record,
+      });
+    } finally {
+      res.off('close', onClose);
+    }
+    if (record) {
+      record.backend = result.hop.backend;
+      record.member = result.hop.member.alias;
+      record.applied = result.applied;
+    }
     if (res.destroyed) {
       if (result.kind === 'stream') {
-        result.upstream.destroy();
+        result.events.cancel();
       }
       return;
     }
     this.describe(res, result);
     if (result.kind === 'json') {
+      if (record) {
+        recordJson(record, result.body);
+      }
       sendJson(res, { ...result.body, model: entry.alias });
       return;
     }
@@ -53,9 +86,21 @@ export class ChatService {
     res.setHeader('cache-control', 'no-cache');
     res.setHeader('x-accel-buffering', 'no');
     res.flushHeaders();
-    relaySse(result.upstream, result.head, res, {
+    const backend = result.hop.backend;
+    relaySse(result.events, res, {
       alias: entry.alias,
-      idleTimeoutMs: this.config.routing.stream_idle_timeout_ms,
+      stallTimeoutMs: this.config.routing.stream_idle_timeout_ms,
+      usageAdded: result.usageAdded,
+      stop: this.lifecycle.closing,
+      onEnd: (outcome) => {
+        if (outcome.failure?.blame === 'upstream') {
+          // A stream that fails after its first event is the backend's failure all the same.
+          this.health.recordFailure(backend, false);
+        }
+        if (record) {
+          recordStream(record, outcome);
+        }
+      },
     });
   }
 
@@ -69,4 +114,33 @@ export class ChatService {
       res.setHeader(APPLIED_HEADER, result.applied.join(','));
     }
   }
+}
+
+function recordJson(record: RequestRecord, body: Record<string, unknown>): void {
+  const usage = body.usage as Record<string, unknown> | undefined;
+  if (usage && typeof usage === 'object') {
+    record.usage = { input: count(usage.prompt_tokens), output: count(usage.completion_tokens) };
+  }
+  const choices = body.choices;
+  const reason: unknown = Array.isArray(choices)
+    ? (choices[0] as Record<string, unknown> | undefined)?.finish_reason
+    : undefined;
+  if (typeof reason === 'string') {
+    record.finishReason = reason;
+  }
+}
+
+function recordStream(record: RequestRecord, outcome: RelayOutcome): void {
+  record.usage = outcome.usage;
+  record.finishReason = outcome.finishReason;
+  if (outcome.firstWriteAt !== undefined) {
+    record.ttftMs = outcome.firstWriteAt - record.startedAt;
+  }
+  if (outcome.failure) {
+    record.errorCode = outcome.failure.code;
+  }
+}
+
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0;
 }

@@ -1,20 +1,15 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { Inject, Injectable, NestMiddleware } from '@nestjs/common';
 import { GATEWAY_CONFIG, type GatewayConfig } from '@app/config';
 import {
-  GatewayError,
   InvalidRequestError,
   RequestTooLargeError,
   UnsupportedMediaTypeError,
 } from '@app/contracts';
 import { checkRawShape, PROTOTYPE_KEYS, walkJson } from './json-walk';
 
-/** How long, at most, a refused upload's connection stays open after the response (see refuse). */
-export const LINGER_MAX_MS = 2_000;
-/** How many more bytes, at most, are read and discarded from it meanwhile. */
-export const LINGER_MAX_BYTES = 4 * 1024 * 1024;
+const EXPECTS_CONTINUE = /^\s*100-continue\s*$/i;
 
 /**
  * Reads and parses a chat body under the gateway's own limits (Nest's body parser is off):
@@ -36,29 +31,23 @@ export class JsonBodyMiddleware implements NestMiddleware {
     next: () => void,
   ): Promise<void> {
     if (!isJsonMediaType(req.headers['content-type'])) {
-      throw refuse(
-        req,
-        res,
-        new UnsupportedMediaTypeError('Content-Type must be application/json (UTF-8).'),
-      );
+      throw new UnsupportedMediaTypeError('Content-Type must be application/json (UTF-8).');
     }
     const encoding = req.headers['content-encoding'];
     if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-      throw refuse(
-        req,
-        res,
-        new UnsupportedMediaTypeError(
-          'Compressed request bodies (Content-Encoding) are not accepted; send plain JSON.',
-        ),
+      throw new UnsupportedMediaTypeError(
+        'Compressed request bodies (Content-Encoding) are not accepted; send plain JSON.',
       );
     }
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > this.limit) {
-      throw refuse(req, res, new RequestTooLargeError(this.limit));
+      throw new RequestTooLargeError(this.limit);
     }
-    const raw = await readBody(req, this.limit).catch((error: unknown) => {
-      throw error instanceof RequestTooLargeError ? refuse(req, res, error) : error;
-    });
+    if (EXPECTS_CONTINUE.test(req.headers.expect ?? '')) {
+      // Every check that can refuse without the body has passed: now the client may send it.
+      res.writeContinue();
+    }
+    const raw = await readBody(req, this.limit);
     if (raw === null) {
       return; // The client went away mid-body: there is no one to answer.
     }
@@ -117,41 +106,6 @@ export function isJsonMediaType(header: string | undefined): boolean {
       .toLowerCase();
     return name !== 'charset' || value === 'utf-8' || value === 'utf8';
   });
-}
-
-/**
- * Prepares the answer to a refusal made before the body was (fully) read: `Connection: close`, so
- * Node neither keeps the connection nor drains an unbounded upload, and a lingering close.
- */
-function refuse(req: IncomingMessage, res: ServerResponse, error: GatewayError): GatewayError {
-  res.setHeader('Connection', 'close');
-  lingerOnClose(req.socket);
-  return error;
-}
-
-/**
- * With `Connection: close`, Node destroys the socket as soon as the response is flushed. A client
- * still uploading (fetch streaming a body, the OpenAI SDK) then fails its next write with EPIPE and
- * reports a network error instead of the response it already received. So the close lingers, as
- * web servers do: send FIN after the response, keep the socket open until the client closes, and
- * destroy it after {@link LINGER_MAX_MS} or {@link LINGER_MAX_BYTES} more bytes, whichever first.
- */
-function lingerOnClose(socket: Socket): void {
-  socket.destroySoon = (): void => {
-    socket.end();
-    const readAtStart = socket.bytesRead;
-    const startedAt = Date.now();
-    const check = setInterval(() => {
-      if (
-        socket.bytesRead - readAtStart > LINGER_MAX_BYTES ||
-        Date.now() - startedAt >= LINGER_MAX_MS
-      ) {
-        socket.destroy();
-      }
-    }, 50);
-    check.unref();
-    socket.once('close', () => clearInterval(check));
-  };
 }
 
 /**

@@ -1,118 +1,200 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createParser } from 'eventsource-parser';
+import type { ServerResponse } from 'node:http';
+import type { SseReader, UpstreamReadError } from '@app/routing';
 
 const MODEL_FIELD = /"model":"(?:[^"\\]|\\.)*"/;
+const FINISH_REASON = /"finish_reason":"([a-z_]{1,32})"/;
+const USAGE_NULL = /,"usage":null|"usage":null,?/;
+
+/** Who cut a stream that did not complete: the upstream counts against its backend, the client does not. */
+export type RelayBlame = 'upstream' | 'client' | 'gateway';
+
+export interface RelayOutcome {
+  /** The upstream finished with `[DONE]` and the client received all of it. */
+  completed: boolean;
+  /** Why the stream was cut, when it was: the error `code` (also sent to the client when it can still read). */
+  failure?: { code: string; blame: RelayBlame };
+  /** Token usage from the upstream's usage chunk. */
+  usage?: { input: number; output: number };
+  finishReason?: string;
+  /** `performance.now()` when the first event was written to the client. */
+  firstWriteAt?: number;
+}
 
 export interface RelayOptions {
   alias: string;
-  idleTimeoutMs: number;
-  /** Called when the relay ends: whether the upstream finished with [DONE]. */
-  onEnd?: (completed: boolean) => void;
+  /** How long a client may stop reading (backpressure) before its stream is cut. */
+  stallTimeoutMs: number;
+  /** The gateway added `stream_options.include_usage`: drop the usage chunk the client did not ask for. */
+  usageAdded: boolean;
+  /** Aborted when the gateway must end every stream now (end of the shutdown grace period). */
+  stop?: AbortSignal;
+  /** Called once when the relay ends. */
+  onEnd?: (outcome: RelayOutcome) => void;
 }
 
+const FAILURES: Record<UpstreamReadError['kind'], [code: string, message: string]> = {
+  idle_timeout: ['upstream_timeout', 'The upstream went quiet mid-stream; the stream was cut.'],
+  deadline_exceeded: ['upstream_timeout', 'The stream ran past its maximum duration.'],
+  first_event_timeout: ['upstream_timeout', 'The upstream sent no event in time.'],
+  body_too_large: ['upstream_response_too_large', 'The stream exceeded its size limit.'],
+  event_too_large: ['upstream_response_too_large', 'An upstream event exceeded its size limit.'],
+  unsupported_encoding: ['upstream_invalid_response', 'The upstream sent an encoded stream.'],
+  connection_lost: ['upstream_stream_interrupted', 'The upstream connection failed mid-stream.'],
+  empty_stream: ['upstream_stream_interrupted', 'The upstream stream ended before completion.'],
+  aborted: ['client_closed_request', 'The client closed the request.'],
+};
+
 /**
- * Relays an upstream SSE stream to the client as it arrives. Event data is passed through as text
- * (only the top-level `model` is set to the alias the client asked for: no JSON re-serialisation).
- * Slow clients pause the upstream (backpressure); a client that leaves aborts it. An upstream that
- * dies, or goes quiet past the idle timeout, ends the stream with an OpenAI-shaped error event and
- * no [DONE], so a cut never looks like success.
+ * Relays an upstream SSE stream to the client as it arrives: event data passes through as text
+ * (only the top-level `model` becomes the alias the client asked for), written once per upstream
+ * chunk. A slow client pauses the upstream (backpressure) and is cut if it stalls past the stall
+ * timeout; a client that leaves cancels the upstream. Every other way the stream can stop short
+ * (silence, size, duration, a cut, an error event, data that is not JSON, the end of the shutdown
+ * grace) ends it with an OpenAI-shaped error event and no `[DONE]`, so a cut never looks like success.
  */
-export function relaySse(
-  upstream: IncomingMessage,
-  head: Buffer,
-  res: ServerResponse,
-  options: RelayOptions,
-): void {
+export function relaySse(events: SseReader, res: ServerResponse, options: RelayOptions): void {
   const modelField = `"model":${JSON.stringify(options.alias)}`;
+  const outcome: RelayOutcome = { completed: false };
   let done = false;
   let ended = false;
-  let idle: NodeJS.Timeout | undefined;
+  let out = '';
+  let stall: NodeJS.Timeout | undefined;
 
-  const finish = (errorCode?: string, message?: string): void => {
+  const finish = (code?: string, message?: string, blame: RelayBlame = 'upstream'): void => {
     if (ended) {
       return;
     }
     ended = true;
-    clearTimeout(idle);
-    if (errorCode && !res.writableEnded && !res.destroyed) {
-      const event = { error: { message, type: 'server_error', param: null, code: errorCode } };
-      res.write(`data: ${JSON.stringify(event)}\n\n`);
+    clearTimeout(stall);
+    options.stop?.removeEventListener('abort', onStop);
+    res.off('close', onClose);
+    if (!events.finished) {
+      events.cancel();
     }
-    if (!res.writableEnded) {
+    if (code) {
+      outcome.failure = { code, blame };
+      if (blame !== 'client' && !res.destroyed) {
+        const event = { error: { message, type: 'server_error', param: null, code } };
+        out += `data: ${JSON.stringify(event)}\n\n`;
+      }
+    }
+    if (blame === 'client' && !res.destroyed) {
+      res.destroy(); // A client that stopped reading is not waited for.
+    }
+    if (!res.destroyed) {
+      if (out.length > 0) {
+        res.write(out);
+        out = '';
+      }
       res.end();
     }
-    upstream.destroy();
-    options.onEnd?.(done && !errorCode);
-  };
-  const armIdle = (): void => {
-    clearTimeout(idle);
-    idle = setTimeout(
-      () =>
-        finish(
-          'upstream_timeout',
-          `The upstream sent nothing for ${options.idleTimeoutMs} ms; the stream was cut.`,
-        ),
-      options.idleTimeoutMs,
-    );
+    outcome.completed = done && !code;
+    options.onEnd?.(outcome);
   };
 
-  const parser = createParser({
-    onEvent(event) {
-      if (done) {
+  const onClose = (): void => {
+    if (!res.writableFinished) {
+      finish('client_closed_request', undefined, 'client');
+    }
+  };
+  const onStop = (): void =>
+    finish('shutting_down', 'The gateway is shutting down; the stream was cut.', 'gateway');
+
+  const event = (data: string): void => {
+    if (done || ended) {
+      return;
+    }
+    if (data === '[DONE]') {
+      done = true;
+      out += 'data: [DONE]\n\n';
+      return;
+    }
+    if (data.charCodeAt(0) !== 0x7b /* { */) {
+      finish('upstream_invalid_response', 'The upstream sent an event that is not JSON.');
+      return;
+    }
+    if (data.includes('"error":')) {
+      const parsed = safeParse(data);
+      if (parsed && typeof parsed.error === 'object' && parsed.error !== null) {
+        finish('upstream_error', 'The upstream reported an error mid-stream.');
         return;
       }
-      if (event.data === '[DONE]') {
-        done = true;
-        res.write('data: [DONE]\n\n');
+    }
+    if (data.includes('"usage":{')) {
+      const parsed = safeParse(data);
+      const usage = parsed?.usage as Record<string, unknown> | undefined;
+      if (usage) {
+        outcome.usage = {
+          input: count(usage.prompt_tokens),
+          output: count(usage.completion_tokens),
+        };
+      }
+      if (options.usageAdded && Array.isArray(parsed?.choices) && parsed.choices.length === 0) {
+        return; // The usage chunk the gateway asked for, not the client.
+      }
+    }
+    let text = data.replace(MODEL_FIELD, modelField);
+    if (options.usageAdded && text.includes('"usage":null')) {
+      text = text.replace(USAGE_NULL, '');
+    }
+    if (text.includes('"finish_reason":"')) {
+      outcome.finishReason = FINISH_REASON.exec(text)?.[1] ?? outcome.finishReason;
+    }
+    out += `data: ${text}\n\n`;
+  };
+
+  const flush = (): void => {
+    if (ended || out.length === 0) {
+      return;
+    }
+    outcome.firstWriteAt ??= performance.now();
+    const writable = res.write(out);
+    out = '';
+    if (!writable) {
+      events.pause();
+      stall = setTimeout(
+        () => finish('client_stalled', undefined, 'client'),
+        options.stallTimeoutMs,
+      );
+      res.once('drain', () => {
+        clearTimeout(stall);
+        events.resume();
+      });
+    }
+  };
+
+  res.once('close', onClose);
+  options.stop?.addEventListener('abort', onStop, { once: true });
+  events.attach({
+    event,
+    flush,
+    end: (failure) => {
+      flush();
+      if (!failure) {
+        if (done) {
+          finish();
+        } else {
+          finish('upstream_stream_interrupted', 'The upstream stream ended before completion.');
+        }
         return;
       }
-      const data = event.data.replace(MODEL_FIELD, modelField);
-      if (!res.write(`data: ${data}\n\n`)) {
-        upstream.pause();
-        res.once('drain', () => upstream.resume());
-      }
+      const [code, message] = FAILURES[failure.kind];
+      finish(code, message, failure.kind === 'aborted' ? 'client' : 'upstream');
     },
   });
+}
 
-  res.on('close', () => {
-    if (!ended) {
-      // The client left: cancel the upstream call at once.
-      ended = true;
-      clearTimeout(idle);
-      upstream.destroy();
-      options.onEnd?.(false);
-    }
-  });
-  upstream.on('data', (chunk: Buffer) => {
-    armIdle();
-    parser.feed(chunk.toString('utf8'));
-  });
-  upstream.on('end', () =>
-    done
-      ? finish()
-      : finish('upstream_stream_interrupted', 'The upstream stream ended before completion.'),
-  );
-  upstream.on('error', () =>
-    finish('upstream_stream_interrupted', 'The upstream connection failed mid-stream.'),
-  );
-  upstream.on('aborted', () =>
-    finish('upstream_stream_interrupted', 'The upstream connection failed mid-stream.'),
-  );
+function safeParse(data: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(data);
+    return typeof value === 'object' && value !== null
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
-  armIdle();
-  parser.feed(head.toString('utf8'));
-  if (upstream.readableEnded) {
-    // The whole answer arrived while the router peeked at its first event.
-    if (done) {
-      finish();
-    } else {
-      finish('upstream_stream_interrupted', 'The upstream stream ended before completion.');
-    }
-    return;
-  }
-  if (upstream.destroyed) {
-    finish('upstream_stream_interrupted', 'The upstream connection failed mid-stream.');
-    return;
-  }
-  upstream.resume();
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0;
 }

@@ -36,8 +36,13 @@ export class RoutingSchema {
   @IsNumber() @Min(1) headers_timeout_factor = 8;
   @IsInt() @Min(1) headers_timeout_min_ms = 30000;
   @IsInt() @Min(1) stream_idle_timeout_ms = 60000;
+  @IsInt() @Min(1) stream_max_duration_ms = 900000;
+  @IsInt() @Min(1024) stream_max_bytes = 64 * 1024 * 1024;
+  @IsInt() @Min(1024) stream_max_event_bytes = 8 * 1024 * 1024;
+  @IsInt() @Min(1024) upstream_max_body_bytes = 16 * 1024 * 1024;
   @IsInt() @Min(1) total_timeout_ms = 300000;
   @IsInt() @Min(1) failure_threshold = 3;
+  @IsNumber() @Min(1) failure_window_seconds = 60;
   @IsNumber() @Min(0) cooldown_seconds = 30;
   @IsNumber() @Min(1) health_interval_seconds = 10;
 }

@@ -54,9 +54,20 @@ export interface RoutingConfig {
   connect_timeout_ms: number;
   headers_timeout_factor: number;
   headers_timeout_min_ms: number;
+  /** Longest quiet gap inside a stream (no complete line), and longest a slow client may stall it. */
   stream_idle_timeout_ms: number;
+  /** Longest a stream may run once its first event arrived. */
+  stream_max_duration_ms: number;
+  /** Cap on the bytes one stream may relay. */
+  stream_max_bytes: number;
+  /** Cap on one SSE line or event (an image event carries a whole base64 image). */
+  stream_max_event_bytes: number;
+  /** Cap on a non-streamed upstream body (JSON answers, error bodies). */
+  upstream_max_body_bytes: number;
   total_timeout_ms: number;
   failure_threshold: number;
+  /** Consecutive failures are forgotten after this long without another. */
+  failure_window_seconds: number;
   cooldown_seconds: number;
   health_interval_seconds: number;
 }

@@ -41,10 +41,18 @@ describe('loadConfig', () => {
   });
 
   it('keeps only digests of client keys', () => {
-    const config = loadConfig({ GATEWAY_API_KEYS: ' alpha-key , beta-key ,' });
+    const config = loadConfig({
+      GATEWAY_API_KEYS: ' alpha-key-0123456789 , beta-key-0123456789 ,',
+    });
     expect(config.auth.keys.map((k) => k.name)).toEqual(['key-1', 'key-2']);
-    expect(config.auth.keys[1].sha256.equals(sha256('beta-key'))).toBe(true);
+    expect(config.auth.keys[1].sha256.equals(sha256('beta-key-0123456789'))).toBe(true);
     expect(JSON.stringify(config)).not.toContain('alpha-key');
+  });
+
+  it('holds GATEWAY_API_KEYS to the keys file rule: at least 16 printable characters', () => {
+    expect(problemsOf(() => loadConfig({ GATEWAY_API_KEYS: 'short-k1' }))).toContain(
+      'GATEWAY_API_KEYS: key #1 must be 16–4096 printable characters without spaces',
+    );
   });
 
   it('refuses to start without a client key unless insecure mode is explicit', () => {

@@ -330,7 +330,8 @@ function envInt(
   return value;
 }
 
-const TOKEN = /^[\x21-\x7e]{1,4096}$/;
+/** The same rule as the keys file: 16–4096 printable characters without spaces. */
+const TOKEN = /^[\x21-\x7e]{16,4096}$/;
 
 function loadAuth(env: Env, aliases: Set<string>, problems: string[]): AuthConfig {
   const keys: ClientKey[] = [];
@@ -344,7 +345,7 @@ function loadAuth(env: Env, aliases: Set<string>, problems: string[]): AuthConfi
     .forEach((key, i) => {
       if (!TOKEN.test(key)) {
         problems.push(
-          `GATEWAY_API_KEYS: key #${i + 1} must be printable characters without spaces`,
+          `GATEWAY_API_KEYS: key #${i + 1} must be 16–4096 printable characters without spaces`,
         );
       } else {
         add(`key-${i + 1}`, key);

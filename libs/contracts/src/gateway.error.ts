@@ -149,6 +149,28 @@ export class UpstreamUnavailableError extends GatewayError {
   }
 }
 
+/** Every hop of the chain is rate-limited by its provider: a 429, so clients back off for `Retry-After`. */
+export class UpstreamRateLimitedError extends GatewayError {
+  constructor(
+    readonly hops: string[],
+    retryAfterSeconds: number,
+  ) {
+    super(
+      429,
+      'rate_limit_exceeded',
+      `Every backend for this model is rate-limited by its provider (${hops.join(', ')}); retry after ${retryAfterSeconds}s.`,
+      { headers: { 'Retry-After': String(retryAfterSeconds) } },
+    );
+  }
+}
+
+/** The client went away before an answer: nobody to answer, nobody to blame (logged as 499). */
+export class ClientClosedError extends GatewayError {
+  constructor() {
+    super(499, 'client_closed_request', 'The client closed the request.');
+  }
+}
+
 /** Anything that is not a {@link GatewayError}: the details go to the log, never to the client. */
 export class InternalError extends GatewayError {
   constructor() {

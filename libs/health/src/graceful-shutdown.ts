@@ -3,6 +3,9 @@ import { Logger, type INestApplication } from '@nestjs/common';
 import type { GatewayConfig } from '@app/config';
 import { LifecycleService } from './lifecycle.service';
 
+/** How long streams get to write their final error event at the end of the grace period. */
+const CLOSE_IN_FLIGHT_MS = 1000;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -32,6 +35,9 @@ export async function drainAndClose(
     logger.warn(
       `grace period over with ${lifecycle.inflightCount} request(s) still in flight; closing them`,
     );
+    // Streams end with a `shutting_down` error event (never a silent cut) and are logged.
+    lifecycle.closeInFlight();
+    await lifecycle.whenIdle(CLOSE_IN_FLIGHT_MS);
   }
   server.closeAllConnections();
   lifecycle.markClosed();

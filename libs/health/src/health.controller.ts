@@ -12,7 +12,7 @@ import {
 } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { Public } from '@app/auth';
-import { BackendStatusSource, CatalogService } from '@app/catalog';
+import { BackendStatusSource, CatalogService, type BenchView } from '@app/catalog';
 import { LifecycleService } from './lifecycle.service';
 
 const READY_EXAMPLE = {
@@ -23,7 +23,13 @@ const READY_EXAMPLE = {
       status: 'up',
       vllm: 'unreachable',
       'ollama-cloud': 'available',
-      openrouter: 'available',
+      openrouter: 'benched',
+    },
+    benched: {
+      status: 'up',
+      vllm: { until: '2026-12-02T10:00:10.000Z', reason: 'unreachable' },
+      openrouter: { until: '2026-12-02T10:00:30.000Z', reason: 'failures' },
+      'ollama-cloud|llama4:scout': { until: '2026-12-02T10:01:00.000Z', reason: 'rate_limited' },
     },
   },
   error: {},
@@ -66,9 +72,18 @@ export class HealthController {
   @ApiServiceUnavailableResponse({ description: 'Starting or draining' })
   async readiness(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult | object> {
     const phase = this.lifecycle.state;
-    const backends = Object.fromEntries(
-      this.catalog.backends().map((b) => [b.name, this.backends.statusOf(b.name)]),
-    );
+    const backends: Record<string, string> = {};
+    const benched: Record<string, BenchView> = {};
+    for (const { name } of this.catalog.backends()) {
+      const state = this.backends.stateOf(name);
+      backends[name] = state.status;
+      if (state.bench) {
+        benched[name] = state.bench;
+      }
+      for (const [model, bench] of Object.entries(state.benchedModels ?? {})) {
+        benched[`${name}|${model}`] = bench;
+      }
+    }
     try {
       return await this.health.check([
         () => {
@@ -76,6 +91,8 @@ export class HealthController {
           return phase === 'ready' ? gateway.up({ phase }) : gateway.down({ phase });
         },
         () => this.indicators.check('backends').up(backends),
+        // Benched backends and (backend|model) pairs, with when they return: skipped until then.
+        () => this.indicators.check('benched').up(benched),
       ]);
     } catch (err) {
       if (err instanceof ServiceUnavailableException) {

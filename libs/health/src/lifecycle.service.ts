@@ -9,6 +9,17 @@ export class LifecycleService implements OnApplicationBootstrap {
   private refusing = false;
   private inflight = 0;
   private idleWaiters: Array<() => void> = [];
+  private readonly closer = new AbortController();
+
+  /** Aborted at the end of the shutdown grace period: whatever still streams must end now. */
+  get closing(): AbortSignal {
+    return this.closer.signal;
+  }
+
+  /** Ends what is still in flight (streams close with a `shutting_down` error event). */
+  closeInFlight(): void {
+    this.closer.abort();
+  }
 
   onApplicationBootstrap(): void {
     if (this.phase === 'starting') {

@@ -26,11 +26,7 @@ export class AccessLogMiddleware implements NestMiddleware {
     next();
   }
 
-  private record(
-    req: LoggedRequest,
-    res: ServerResponse,
-    started: number,
-  ): void {
+  private record(req: LoggedRequest, res: ServerResponse, started: number): void {
     const entry = {
       t: new Date().toISOString(),
       msg: 'request',

@@ -5,21 +5,26 @@ import {
   OnApplicationBootstrap,
   OnModuleDestroy,
 } from '@nestjs/common';
-import { BackendStatusSource, type BackendStatus } from '@app/catalog';
+import { BackendStatusSource, type BackendState, type BenchView } from '@app/catalog';
 import { GATEWAY_CONFIG, type GatewayConfig } from '@app/config';
+import { CircuitStore, type Bench, type BenchReason } from '@app/store';
 import { BackendRegistry } from './backend-registry';
 
-interface Circuit {
-  status: BackendStatus;
-  failures: number;
-  benchedUntil: number;
+/** Benches a successful call or probe proves over; rate limits, key and model refusals are not. */
+const LIFTED_BY_SUCCESS: readonly BenchReason[] = ['failures', 'unreachable'];
+
+/** The circuit key of one upstream model of a backend. */
+export function modelKey(backend: string, model: string): string {
+  return `${backend}|${model}`;
 }
 
 /**
- * Per-backend circuit: consecutive failures bench a backend (skipped fast) for a cooldown; a 429's
- * Retry-After or a wrong key/model benches it at once. Active probes on unbilled endpoints every
- * BACKEND_HEALTH_INTERVAL_SECONDS; a successful probe closes the circuit immediately, so traffic
- * returns to the local backend as soon as it is back.
+ * Backend circuits, kept in a {@link CircuitStore} (shared by every replica when it is Redis):
+ * consecutive failures bench a backend for a cooldown; a refused connection or a failed probe
+ * benches it as unreachable until a probe or a call succeeds; a 429 benches only the (backend,
+ * upstream model) pair for its `Retry-After`, which neither a probe nor another model's success
+ * can shorten. A client that goes away is nobody's failure. Probes hit unbilled endpoints every
+ * BACKEND_HEALTH_INTERVAL_SECONDS.
  */
 @Injectable()
 export class BackendHealthService
@@ -27,22 +32,26 @@ export class BackendHealthService
   implements OnApplicationBootstrap, OnModuleDestroy
 {
   private readonly logger = new Logger('BackendHealth');
-  private readonly circuits = new Map<string, Circuit>();
+  /** What this replica last saw of each backend's reachability (calls and probes). */
+  private readonly reach = new Map<string, 'available' | 'unreachable'>();
+  /** Backends this replica saw fail since their last success: only those need a reset. */
+  private readonly failing = new Set<string>();
+  private readonly configured: ReadonlySet<string>;
   private timer?: NodeJS.Timeout;
   private probing = false;
 
   constructor(
     private readonly registry: BackendRegistry,
+    private readonly store: CircuitStore,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {
     super();
-    for (const backend of registry.all()) {
-      this.circuits.set(backend.name, {
-        status: backend.configured ? 'unknown' : 'not_configured',
-        failures: 0,
-        benchedUntil: 0,
-      });
-    }
+    this.configured = new Set(
+      registry
+        .all()
+        .filter((b) => b.configured)
+        .map((b) => b.name),
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -58,62 +67,89 @@ export class BackendHealthService
     clearInterval(this.timer);
   }
 
-  statusOf(name: string): BackendStatus {
-    const circuit = this.circuits.get(name);
-    if (!circuit) {
-      return 'unknown';
+  stateOf(name: string): BackendState {
+    if (!this.configured.has(name)) {
+      return { status: 'not_configured' };
     }
-    if (circuit.status === 'cooldown' && circuit.benchedUntil <= Date.now()) {
-      return 'unknown';
+    const now = Date.now();
+    const benches = this.store.benches(now);
+    const own = benches.get(name);
+    const prefix = `${name}|`;
+    let benchedModels: Record<string, BenchView> | undefined;
+    for (const [key, bench] of benches) {
+      if (key.startsWith(prefix)) {
+        (benchedModels ??= {})[key.slice(prefix.length)] = view(bench);
+      }
     }
-    return circuit.status;
+    const status = own
+      ? own.reason === 'unreachable'
+        ? 'unreachable'
+        : 'benched'
+      : (this.reach.get(name) ?? 'unknown');
+    return { status, ...(own && { bench: view(own) }), ...(benchedModels && { benchedModels }) };
   }
 
-  /** Whether the fallback loop should try this backend now. */
-  isUsable(name: string): boolean {
-    const circuit = this.circuits.get(name);
-    return (
-      circuit !== undefined &&
-      circuit.status !== 'not_configured' &&
-      circuit.benchedUntil <= Date.now()
-    );
-  }
-
-  /** Seconds until the soonest benched backend among these comes back (for Retry-After). */
-  retryAfterSeconds(names: readonly string[]): number {
-    const waits = names
-      .map((n) => this.circuits.get(n)?.benchedUntil ?? 0)
-      .filter((t) => t > Date.now())
-      .map((t) => Math.ceil((t - Date.now()) / 1000));
-    return waits.length > 0
-      ? Math.max(1, Math.min(...waits))
-      : Math.max(1, this.config.routing.health_interval_seconds);
-  }
-
-  recordSuccess(name: string): void {
-    this.update(name, { status: 'available', failures: 0, benchedUntil: 0 });
-  }
-
-  /** A failed call: unreachable backends show as such at once; the circuit opens after the threshold. */
-  recordFailure(name: string, unreachable: boolean): void {
-    const circuit = this.circuits.get(name);
-    if (!circuit) {
-      return;
+  /** Why the fallback loop must skip this hop now, if it must. */
+  skipReason(backend: string, model: string): BenchReason | 'not_configured' | undefined {
+    if (!this.configured.has(backend)) {
+      return 'not_configured';
     }
-    const failures = circuit.failures + 1;
-    const open = failures >= this.config.routing.failure_threshold;
-    this.update(name, {
-      failures,
-      status: unreachable ? 'unreachable' : circuit.status,
-      benchedUntil: open
-        ? Date.now() + this.config.routing.cooldown_seconds * 1000
-        : circuit.benchedUntil,
-    });
+    return (this.store.get(backend) ?? this.store.get(modelKey(backend, model)))?.reason;
   }
 
-  /** Bench at once: a 429 with its Retry-After, or a wrong key or model on the backend's side. */
-  bench(name: string, seconds = this.config.routing.cooldown_seconds): void {
-    this.update(name, { status: 'cooldown', benchedUntil: Date.now() + seconds * 1000 });
+  /** Seconds until the soonest of these hops returns (for `Retry-After`), at least 1. */
+  retryAfterSeconds(hops: ReadonlyArray<{ backend: string; model: string }>): number {
+    const now = Date.now();
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const { backend, model } of hops) {
+      const until = Math.max(
+        this.store.get(backend, now)?.until ?? 0,
+        this.store.get(modelKey(backend, model), now)?.until ?? 0,
+      );
+      soonest = Math.min(soonest, until > now ? until : now);
+    }
+    const seconds = Number.isFinite(soonest)
+      ? Math.ceil((soonest - now) / 1000)
+      : this.config.routing.health_interval_seconds;
+    return Math.max(1, seconds);
+  }
+
+  /** A served call: the backend's failure streak ends. */
+  recordSuccess(backend: string): void {
+    if (this.failing.delete(backend) || this.reach.get(backend) !== 'available') {
+      this.store.resetFailures(backend);
+      this.store.lift(backend, LIFTED_BY_SUCCESS);
+      this.setReach(backend, 'available');
+    }
+  }
+
+  /** A call the backend failed. A refused connection benches it as unreachable at once. */
+  recordFailure(backend: string, unreachable: boolean): void {
+    this.failing.add(backend);
+    const now = Date.now();
+    if (unreachable) {
+      this.setReach(backend, 'unreachable');
+      this.bench(backend, 'unreachable', this.config.routing.health_interval_seconds, now);
+    }
+    void this.store
+      .addFailure(backend, this.config.routing.failure_window_seconds * 1000)
+      .then((count) => {
+        if (count >= this.config.routing.failure_threshold) {
+          this.bench(backend, 'failures', this.config.routing.cooldown_seconds, now);
+        }
+      });
+  }
+
+  /** Benches a whole backend (its key was refused) or one of its upstream models (429, unknown model). */
+  bench(key: string, reason: BenchReason, seconds: number, now = Date.now()): void {
+    const until = now + seconds * 1000;
+    const current = this.store.get(key, now);
+    this.store.bench(key, { until, reason });
+    if (!current || current.until < until) {
+      this.logger.warn(
+        `${key} benched for ${Math.round(seconds)}s (${reason}), until ${new Date(until).toISOString()}`,
+      );
+    }
   }
 
   /** Runs one probe round now; resolves when every probe has answered. */
@@ -122,21 +158,23 @@ export class BackendHealthService
       return;
     }
     this.probing = true;
-    const timeout = Math.min(5000, this.config.routing.health_interval_seconds * 1000);
+    const interval = this.config.routing.health_interval_seconds;
+    const timeout = Math.min(5000, interval * 1000);
     try {
       await Promise.all(
         this.registry
           .all()
           .filter((b) => b.configured)
           .map(async (b) => {
-            const ok = await b.probe(timeout);
-            if (ok) {
-              this.recordSuccess(b.name);
+            if (await b.probe(timeout)) {
+              // Reachable: lifts an unreachable or failure bench, never a rate limit.
+              this.failing.delete(b.name);
+              this.store.resetFailures(b.name);
+              this.store.lift(b.name, LIFTED_BY_SUCCESS);
+              this.setReach(b.name, 'available');
             } else {
-              this.update(b.name, {
-                status: 'unreachable',
-                benchedUntil: Date.now() + this.config.routing.health_interval_seconds * 1000,
-              });
+              this.setReach(b.name, 'unreachable');
+              this.bench(b.name, 'unreachable', interval);
             }
           }),
       );
@@ -145,15 +183,15 @@ export class BackendHealthService
     }
   }
 
-  private update(name: string, patch: Partial<Circuit>): void {
-    const circuit = this.circuits.get(name);
-    if (!circuit || circuit.status === 'not_configured') {
-      return;
-    }
-    const before = circuit.status;
-    Object.assign(circuit, patch);
-    if (before !== circuit.status) {
-      this.logger.log(`backend ${name}: ${before} → ${circuit.status}`);
+  private setReach(name: string, reach: 'available' | 'unreachable'): void {
+    const before = this.reach.get(name);
+    if (before !== reach) {
+      this.reach.set(name, reach);
+      this.logger.log(`backend ${name}: ${before ?? 'unknown'} → ${reach}`);
     }
   }
+}
+
+function view(bench: Bench): BenchView {
+  return { until: new Date(bench.until).toISOString(), reason: bench.reason };
 }

@@ -3,5 +3,7 @@ export * from './backend-registry';
 export * from './backends/backend';
 export * from './backends/upstream-transport';
 export * from './failover.rule';
+export * from './redaction';
 export * from './router.service';
+export * from './upstream-reader';
 export * from './routing.module';

@@ -4,21 +4,28 @@ import { CatalogService, type ResolvedHop } from '@app/catalog';
 import { GATEWAY_CONFIG, type GatewayConfig, type ModelEntry } from '@app/config';
 import { applyConstraints } from '@app/constraints';
 import {
+  ClientClosedError,
   ConstraintViolationError,
   GatewayError,
+  UpstreamRateLimitedError,
   UpstreamUnavailableError,
   type ChatCompletionRequest,
 } from '@app/contracts';
-import { BackendHealthService } from './backend-health.service';
+import type { RequestRecord } from '@app/telemetry';
+import { BackendHealthService, modelKey } from './backend-health.service';
 import { BackendRegistry } from './backend-registry';
 import { TransportError } from './backends/upstream-transport';
 import { classifyErrorBody, classifyStatus, type HopVerdict } from './failover.rule';
-import { errorOf, parseJson, readBody, toClientError } from './upstream-body';
+import { Redactor } from './redaction';
+import { errorOf, parseJson, toClientError } from './upstream-body';
+import { readUpstreamBody, SseReader, UpstreamReadError, type ReadLimits } from './upstream-reader';
 
 export interface DispatchContext {
   requestId: string;
   /** Aborted when the client goes away: the upstream call is cancelled at once. */
   signal: AbortSignal;
+  /** The request's lifecycle record: every upstream attempt is added to it. */
+  record?: RequestRecord;
 }
 
 interface Served {
@@ -36,10 +43,21 @@ export interface JsonDispatch extends Served {
 
 export interface StreamDispatch extends Served {
   kind: 'stream';
-  upstream: IncomingMessage;
-  /** Bytes already read from the upstream (its first event), to be relayed first. */
-  head: Buffer;
+  /** The upstream's events, the first one already checked; attach a sink to relay them. */
+  events: SseReader;
+  /**
+   * The gateway asked the upstream for a usage chunk the client did not ask for: the relay reads
+   * it and keeps it from the client, who sees exactly the stream it asked for.
+   */
+  usageAdded: boolean;
 }
+
+type Next = { action: 'next'; verdict: Extract<HopVerdict, { action: 'next' }> };
+type Attempt =
+  | Omit<JsonDispatch, keyof Served>
+  | Omit<StreamDispatch, keyof Served | 'usageAdded'>
+  | Next
+  | { action: 'final'; error: GatewayError };
 
 interface PreparedHop {
   hop: ResolvedHop;
@@ -48,60 +66,101 @@ interface PreparedHop {
   applied: string[];
 }
 
+const next = (reason: string, penalty: Next['verdict']['penalty'] = 'failure'): Next => ({
+  action: 'next',
+  verdict: { action: 'next', penalty, reason },
+});
+
 /**
  * The one fallback loop: each hop of the alias's chain in order, with that hop's member constraints.
- * Moves on for backend trouble (network, timeouts, 5xx, 429, upstream auth/model errors, 200 error
- * bodies); returns the client's own errors (400, 413, 422, policy refusals) at once. For streams the
- * decision is taken before the first byte reaches the client.
+ * Moves on for backend trouble (network, timeouts, 5xx, 429, upstream auth/model errors, error
+ * bodies and error events, malformed or oversized answers); returns the client's own errors (400,
+ * 413, 422, policy refusals) at once; stops, blaming nobody, when the client leaves. For streams
+ * the decision is taken on the first event, before any byte reaches the client.
  */
 @Injectable()
 export class RouterService {
   private readonly logger = new Logger('Router');
+  private readonly redactor: Redactor;
 
   constructor(
     private readonly catalog: CatalogService,
     private readonly registry: BackendRegistry,
     private readonly health: BackendHealthService,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-  ) {}
+  ) {
+    this.redactor = new Redactor(config.backends.map((b) => b.api_key));
+  }
 
   async dispatch(
     entry: ModelEntry,
     request: ChatCompletionRequest,
     ctx: DispatchContext,
   ): Promise<JsonDispatch | StreamDispatch> {
-    const hops = this.prepare(entry, request);
+    const usageAdded = request.stream === true && request.stream_options?.include_usage !== true;
+    const upstreamRequest = usageAdded
+      ? { ...request, stream_options: { ...request.stream_options, include_usage: true } }
+      : request;
+    const hops = this.prepare(entry, upstreamRequest);
     const deadline = Date.now() + this.config.routing.total_timeout_ms;
     const fallbacks: string[] = [];
+    const passed: ResolvedHop[] = [];
+    let onlyRateLimited = true;
     for (const prepared of hops) {
-      const name = prepared.hop.backend;
-      if (!this.health.isUsable(name)) {
-        fallbacks.push(name);
+      const { backend, model } = prepared.hop;
+      const skip = this.health.skipReason(backend, model);
+      if (skip !== undefined) {
+        onlyRateLimited &&= skip === 'rate_limited';
+        ctx.record?.attempts.push({ backend, model, outcome: `skipped_${skip}`, ms: 0 });
+        fallbacks.push(backend);
+        passed.push(prepared.hop);
         continue;
       }
-      const remaining = deadline - Date.now();
-      if (remaining <= 0 || ctx.signal.aborted) {
+      if (Date.now() >= deadline) {
+        onlyRateLimited = false;
         break;
       }
-      const outcome = await this.attempt(prepared, ctx, remaining);
+      const started = Date.now();
+      const outcome = await this.attempt(prepared, ctx, deadline);
+      const outcomeName =
+        'kind' in outcome
+          ? 'served'
+          : outcome.action === 'final'
+            ? 'refused'
+            : outcome.verdict.reason;
+      ctx.record?.attempts.push({ backend, model, outcome: outcomeName, ms: Date.now() - started });
       if ('kind' in outcome) {
-        this.health.recordSuccess(name);
-        return { ...outcome, hop: prepared.hop, applied: prepared.applied, fallbacks };
+        this.health.recordSuccess(backend);
+        const served = { hop: prepared.hop, applied: prepared.applied, fallbacks };
+        return outcome.kind === 'stream'
+          ? { ...outcome, ...served, usageAdded }
+          : { ...outcome, ...served };
       }
       if (outcome.action === 'final') {
         throw outcome.error;
       }
-      this.penalise(name, outcome.verdict);
+      if (ctx.signal.aborted) {
+        throw new ClientClosedError();
+      }
+      onlyRateLimited &&= outcome.verdict.reason === 'rate_limited';
+      this.penalise(prepared.hop, outcome.verdict);
       this.logger.warn(
-        `[${ctx.requestId}] ${entry.alias}: ${name} failed (${outcome.verdict.reason}), trying next hop`,
+        `[${ctx.requestId}] ${entry.alias}: ${backend} failed (${outcome.verdict.reason}), trying next hop`,
       );
-      fallbacks.push(name);
+      fallbacks.push(backend);
+      passed.push(prepared.hop);
     }
     const tried = [...new Set(fallbacks)];
+    const retryAfter = this.health.retryAfterSeconds(passed);
+    if (onlyRateLimited && passed.length > 0) {
+      throw new UpstreamRateLimitedError(tried, retryAfter);
+    }
     throw new UpstreamUnavailableError(
       tried,
-      this.health.retryAfterSeconds(tried),
-      hops.some((h) => this.health.isUsable(h.hop.backend)) ? 502 : 503,
+      retryAfter,
+      hops.some((h) => this.health.skipReason(h.hop.backend, h.hop.model) === undefined)
+        ? 502
+        : 503,
     );
   }
 
@@ -135,134 +194,127 @@ export class RouterService {
   private async attempt(
     { hop, request }: PreparedHop,
     ctx: DispatchContext,
-    remainingMs: number,
-  ): Promise<
-    | Omit<JsonDispatch, keyof Served>
-    | Omit<StreamDispatch, keyof Served>
-    | { action: 'next'; verdict: Extract<HopVerdict, { action: 'next' }> }
-    | { action: 'final'; error: GatewayError }
-  > {
+    deadline: number,
+  ): Promise<Attempt> {
     const backend = this.registry.get(hop.backend);
     const body = Buffer.from(
       JSON.stringify({ ...request, model: backend.upstreamModel(hop.model) }),
     );
+    const now = Date.now();
+    // One budget for the hop's answer to start: response headers, and a stream's first event.
+    const hopDeadline = Math.min(deadline, now + this.responseBudgetMs(hop.member));
     let upstream: IncomingMessage;
     try {
       upstream = await backend.chat(body, {
         requestId: ctx.requestId,
-        connectTimeoutMs: Math.min(this.config.routing.connect_timeout_ms, remainingMs),
-        headersTimeoutMs: Math.min(this.headersTimeoutMs(hop.member), remainingMs),
+        connectTimeoutMs: Math.min(this.config.routing.connect_timeout_ms, hopDeadline - now),
+        headersTimeoutMs: hopDeadline - now,
         signal: ctx.signal,
       });
     } catch (err) {
       if (err instanceof TransportError) {
         // A reset on a pooled keep-alive socket is how a stopped server usually shows up first.
         const unreachable = err.kind !== 'headers_timeout' && err.kind !== 'aborted';
-        return {
-          action: 'next',
-          verdict: {
-            action: 'next',
-            penalty: unreachable ? 'unreachable' : 'failure',
-            reason: err.kind,
-          },
-        };
+        return next(err.kind, unreachable ? 'unreachable' : 'failure');
       }
       throw err;
     }
-    const isStream = /^text\/event-stream/i.test(upstream.headers['content-type'] ?? '');
-    if (
-      upstream.statusCode !== undefined &&
-      upstream.statusCode >= 200 &&
-      upstream.statusCode < 300 &&
-      isStream
-    ) {
-      return this.peekStream(upstream);
+    const status = upstream.statusCode ?? 502;
+    const isSse = /^text\/event-stream/i.test(upstream.headers['content-type'] ?? '');
+    const limits: ReadLimits = {
+      maxBytes: this.config.routing.upstream_max_body_bytes,
+      idleMs: this.config.routing.stream_idle_timeout_ms,
+      deadline,
+    };
+    if (status >= 200 && status < 300 && isSse) {
+      if (request.stream !== true) {
+        upstream.destroy();
+        return next('unexpected_stream');
+      }
+      return this.firstEvent(upstream, ctx, hopDeadline);
     }
     let raw: Buffer;
     try {
-      raw = await readBody(upstream, this.config.routing.stream_idle_timeout_ms);
-    } catch {
-      return {
-        action: 'next',
-        verdict: { action: 'next', penalty: 'failure', reason: 'body_read_failed' },
-      };
+      raw = await readUpstreamBody(upstream, limits, ctx.signal);
+    } catch (err) {
+      return next(err instanceof UpstreamReadError ? err.kind : 'body_read_failed');
     }
     const parsed = parseJson(raw);
     const error = errorOf(parsed);
-    const status = upstream.statusCode ?? 502;
-    const retryAfter = headerOf(upstream, 'retry-after');
-    let verdict = classifyStatus(status, retryAfter, error);
-    if (verdict.action === 'serve' && (error || typeof parsed !== 'object' || parsed === null)) {
-      verdict = error
-        ? classifyErrorBody(error)
-        : { action: 'next', penalty: 'failure', reason: 'invalid_body' };
-    }
+    let verdict = classifyStatus(status, headerOf(upstream, 'retry-after'), error);
     if (verdict.action === 'serve') {
-      return { kind: 'json', body: parsed as Record<string, unknown> };
+      if (error) {
+        verdict = classifyErrorBody(error);
+      } else if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        return next('invalid_body');
+      } else if (request.stream === true) {
+        // A JSON answer to a stream request: what the client asked for never came.
+        return next('unexpected_json');
+      } else {
+        return { kind: 'json', body: parsed as Record<string, unknown> };
+      }
     }
     if (verdict.action === 'final') {
-      return { action: 'final', error: toClientError(status, error) };
+      return { action: 'final', error: toClientError(status, error, this.redactor) };
     }
-    return { action: 'next', verdict };
+    return verdict.action === 'serve' ? next('invalid_body') : { action: 'next', verdict };
   }
 
   /**
-   * Reads up to the first complete SSE event: an error event there still allows failover. Plain
-   * listeners, not `for await`: leaving an async iterator early destroys the stream being peeked.
+   * Waits for a stream's first event under the hop's deadline, the stream timers and the client's
+   * abort: an error there (OpenRouter sends an error chunk with HTTP 200) still allows failover.
    */
-  private peekStream(
+  private async firstEvent(
     upstream: IncomingMessage,
-  ): Promise<
-    | Omit<StreamDispatch, keyof Served>
-    | { action: 'next'; verdict: Extract<HopVerdict, { action: 'next' }> }
-  > {
-    return new Promise((resolve) => {
-      const chunks: Buffer[] = [];
-      let text = '';
-      const settle = (): void => {
-        upstream.off('data', onData);
-        upstream.off('end', settle);
-        upstream.off('error', settle);
-        upstream.pause();
-        const firstData = /^data: ?(.*)$/m.exec(text)?.[1];
-        const error = firstData?.startsWith('{"error"') ? errorOf(parseJson(firstData)) : undefined;
-        if (chunks.length === 0 || error) {
-          upstream.destroy();
-          const verdict = error ? classifyErrorBody(error) : undefined;
-          resolve({
-            action: 'next',
-            verdict:
-              verdict?.action === 'next'
-                ? verdict
-                : { action: 'next', penalty: 'failure', reason: 'stream_error' },
-          });
-          return;
-        }
-        resolve({ kind: 'stream', upstream, head: Buffer.concat(chunks) });
-      };
-      const onData = (chunk: Buffer): void => {
-        chunks.push(chunk);
-        text += chunk.toString('utf8');
-        if (/\r?\n\r?\n/.test(text) || text.length > 1024 * 1024) {
-          settle();
-        }
-      };
-      upstream.on('data', onData);
-      upstream.once('end', settle);
-      upstream.once('error', settle);
-    });
+    ctx: DispatchContext,
+    hopDeadline: number,
+  ): Promise<Attempt> {
+    const { routing } = this.config;
+    const events = new SseReader(
+      upstream,
+      {
+        maxBytes: routing.stream_max_bytes,
+        idleMs: routing.stream_idle_timeout_ms,
+        deadline: hopDeadline,
+        maxEventChars: routing.stream_max_event_bytes,
+        maxDurationMs: routing.stream_max_duration_ms,
+      },
+      ctx.signal,
+    );
+    let first: string;
+    try {
+      first = await events.firstEvent();
+    } catch (err) {
+      return next(err instanceof UpstreamReadError ? err.kind : 'stream_failed');
+    }
+    const parsed = first.charCodeAt(0) === 0x7b /* { */ ? parseJson(first) : undefined;
+    const error = errorOf(parsed);
+    if (typeof parsed !== 'object' || parsed === null || error) {
+      events.cancel();
+      const verdict = error ? classifyErrorBody(error) : undefined;
+      return verdict?.action === 'next'
+        ? { action: 'next', verdict }
+        : next(error ? 'error_event' : 'invalid_stream');
+    }
+    return { kind: 'stream', events };
   }
 
-  private penalise(name: string, verdict: Extract<HopVerdict, { action: 'next' }>): void {
-    if (verdict.penalty === 'bench') {
-      this.health.bench(name, verdict.cooldownSeconds);
+  /** Benches what the verdict is about: the backend, or only the (backend, model) pair. */
+  private penalise(hop: ResolvedHop, verdict: Next['verdict']): void {
+    if (verdict.penalty !== 'bench') {
+      this.health.recordFailure(hop.backend, verdict.penalty === 'unreachable');
+      return;
+    }
+    const seconds = verdict.cooldownSeconds ?? this.config.routing.cooldown_seconds;
+    if (verdict.reason === 'rate_limited' || verdict.reason === 'model_not_found') {
+      this.health.bench(modelKey(hop.backend, hop.model), verdict.reason, seconds);
     } else {
-      this.health.recordFailure(name, verdict.penalty === 'unreachable');
+      this.health.bench(hop.backend, 'auth', seconds);
     }
   }
 
-  /** Time-to-headers budget: the model's explicit value, else its typical seconds with generous headroom. */
-  headersTimeoutMs(member: ModelEntry): number {
+  /** Time-to-answer budget: the model's explicit value, else its typical seconds with generous headroom. */
+  responseBudgetMs(member: ModelEntry): number {
     if (member.headers_timeout_seconds) {
       return member.headers_timeout_seconds * 1000;
     }

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { BackendStatusSource, CatalogModule } from '@app/catalog';
+import { CircuitStore, MemoryCircuitStore } from '@app/store';
 import { BackendHealthService } from './backend-health.service';
 import { BackendRegistry } from './backend-registry';
 import { RouterService } from './router.service';
@@ -12,6 +13,7 @@ import { RouterService } from './router.service';
     BackendRegistry,
     BackendHealthService,
     RouterService,
+    { provide: CircuitStore, useClass: MemoryCircuitStore },
     { provide: BackendStatusSource, useExisting: BackendHealthService },
   ],
   exports: [BackendRegistry, BackendHealthService, RouterService, BackendStatusSource],

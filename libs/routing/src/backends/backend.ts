@@ -25,6 +25,8 @@ export abstract class Backend {
     this.baseHeaders = {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
+      // Bodies are read under byte caps: a compressed one would inflate past them.
+      'accept-encoding': 'identity',
       'user-agent': 'dgx-llm-chat-gateway/1.0',
       ...(config.api_key ? { authorization: `Bearer ${config.api_key}` } : {}),
       ...this.extraHeaders(),
