@@ -93,7 +93,9 @@ export class ChatService {
       usageAdded: result.usageAdded,
       stop: this.lifecycle.closing,
       onEnd: (outcome) => {
-        if (outcome.failure?.blame === 'upstream') {
+        if (outcome.completed) {
+          this.health.recordSuccess(backend);
+        } else if (outcome.failure?.blame === 'upstream') {
           // A stream that fails after its first event is the backend's failure all the same.
           this.health.recordFailure(backend, false);
         }

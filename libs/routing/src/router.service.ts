@@ -130,7 +130,10 @@ export class RouterService {
             : outcome.verdict.reason;
       ctx.record?.attempts.push({ backend, model, outcome: outcomeName, ms: Date.now() - started });
       if ('kind' in outcome) {
-        this.health.recordSuccess(backend);
+        if (outcome.kind === 'json') {
+          // A stream has succeeded only once it completes: the relay reports how it ended.
+          this.health.recordSuccess(backend);
+        }
         const served = { hop: prepared.hop, applied: prepared.applied, fallbacks };
         return outcome.kind === 'stream'
           ? { ...outcome, ...served, usageAdded }

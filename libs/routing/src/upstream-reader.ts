@@ -52,6 +52,8 @@ abstract class BoundedRead {
   protected bytes = 0;
   private lastProgress = Date.now();
   private paused = false;
+  /** Whether silence counts yet: a stream's wait for its first event is bounded by the deadline instead. */
+  protected idleCounts = true;
   private done = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
@@ -178,14 +180,14 @@ abstract class BoundedRead {
       return;
     }
     const quiet = Date.now() - this.lastProgress;
-    if (!this.paused && quiet >= this.limits.idleMs) {
+    if (!this.paused && this.idleCounts && quiet >= this.limits.idleMs) {
       this.fail('idle_timeout');
       return;
     }
     // One timer per read, re-armed only when it fires: progress costs a clock read, not a timer.
     this.idleTimer = setTimeout(
       () => this.checkIdle(),
-      this.paused ? this.limits.idleMs : this.limits.idleMs - quiet,
+      this.paused || !this.idleCounts ? this.limits.idleMs : this.limits.idleMs - quiet,
     );
   }
 
@@ -264,6 +266,9 @@ export class SseReader extends BoundedRead {
 
   constructor(res: IncomingMessage, limits: ReadLimits, signal: AbortSignal) {
     super(res, limits, signal);
+    // Until the first event only the hop's deadline applies (vLLM sends headers before it
+    // schedules a request); from then on, the idle timeout.
+    this.idleCounts = false;
     this.framer = new SseFramer((data) => this.onEvent(data), limits.maxEventChars ?? 8 << 20);
     this.firstPromise = new Promise((resolve, reject) => (this.first = { resolve, reject }));
     // Whoever awaits it handles a rejection; an unawaited one must not crash the process.
@@ -317,6 +322,8 @@ export class SseReader extends BoundedRead {
   private onEvent(data: string): void {
     if (!this.gotFirst) {
       this.gotFirst = true;
+      this.idleCounts = true;
+      this.progress();
       this.clearDeadline();
       this.startDuration();
       this.first.resolve(data);
