@@ -839,6 +839,7 @@ class Sim implements SimServer {
             down: this.down,
             fault: this.faults.peek(),
             count: this.requests.length,
+            open_chats: this.open,
           }),
         );
         return;

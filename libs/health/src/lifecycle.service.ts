@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 
 export type Phase = 'starting' | 'ready' | 'draining' | 'closed';
@@ -10,6 +11,11 @@ export class LifecycleService implements OnApplicationBootstrap {
   private inflight = 0;
   private idleWaiters: Array<() => void> = [];
   private readonly closer = new AbortController();
+
+  constructor() {
+    // Every stream in flight listens for the end of the grace period: no listener cap applies.
+    setMaxListeners(0, this.closer.signal);
+  }
 
   /** Aborted at the end of the shutdown grace period: whatever still streams must end now. */
   get closing(): AbortSignal {

@@ -1,0 +1,79 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { repoRoot } from './deploy/deploy-files';
+
+const ROOT = repoRoot();
+const DEMO = join(ROOT, 'scripts/demo.mjs');
+const GATEWAY_MAIN = join(ROOT, 'dist/apps/gateway/apps/gateway/src/main.js');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('the gateway process and its signals (e2e)', () => {
+  beforeAll(() => {
+    // The demo's rule: build when dist is missing or older than any source.
+    const build = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `(await import(${JSON.stringify(DEMO)})).buildIfNeeded(() => {})`,
+      ],
+      { cwd: ROOT, stdio: 'ignore' },
+    );
+    expect(build.status).toBe(0);
+  }, 120_000);
+
+  it('ignores a repeated SIGTERM during the drain and exits 0 when the drain is done', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [GATEWAY_MAIN], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        GATEWAY_API_KEYS: 'signals-key-0123456789',
+        SHUTDOWN_DELAY_SECONDS: '1',
+        SHUTDOWN_GRACE_SECONDS: '5',
+        BACKEND_HEALTH_INTERVAL_SECONDS: '3600',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      const deadline = Date.now() + 20_000;
+      while (
+        !(await fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        ))
+      ) {
+        expect(Date.now()).toBeLessThan(deadline);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const signalled = Date.now();
+      child.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      child.kill('SIGTERM');
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      // It waited out the shutdown delay instead of dying on the second signal.
+      expect(Date.now() - signalled).toBeGreaterThanOrEqual(1000);
+      expect(output).toContain('received again: still draining');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 40_000);
+});
