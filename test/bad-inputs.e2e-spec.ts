@@ -739,22 +739,33 @@ describe('bad inputs on POST /v1/chat/completions (e2e, BAD_INPUTS.md)', () => {
       await expectError(await post(body), 400, 'context_length_exceeded', 'messages');
     });
 
-    it("an upstream 400 context_length_exceeded is passed through and not retried on the chain's next hops", async () => {
-      const upstreamError = {
-        error: {
-          message: "This model's maximum context length is 8192 tokens.",
-          type: 'invalid_request_error',
-          param: 'messages',
-          code: 'context_length_exceeded',
-        },
-      };
-      sims[0].setFault({ kind: 'status', status: 400, body: upstreamError });
-      const res = await post(valid());
+    const tooLong = {
+      error: {
+        message: "This model's maximum context length is 8192 tokens.",
+        type: 'invalid_request_error',
+        param: 'messages',
+        code: 'context_length_exceeded',
+      },
+    };
+
+    it('an upstream 400 context_length_exceeded is not retried on hops no larger, and passed through when none is larger', async () => {
+      // mistral-small-4: ollama-cloud then openrouter, both with the alias's 262,144 tokens.
+      sims[1].setFault({ kind: 'status', status: 400, body: tooLong });
+      const res = await post(valid({ model: 'mistral-small-4' }));
       expect(res.status).toBe(400);
       const json = (await res.json()) as ErrorBody;
       expect(json.error.code).toBe('context_length_exceeded');
       expect(JSON.stringify(json)).not.toContain(UPSTREAM_KEY);
-      expect(sims.map((s) => s.chatRequests().length)).toEqual([1, 0, 0]);
+      expect(sims.map((s) => s.chatRequests().length)).toEqual([0, 1, 0]);
+    });
+
+    it('an upstream 400 context_length_exceeded moves on to a hop with a larger window, counting no failure', async () => {
+      // llama-4-scout: vLLM's build holds 65,536 tokens, the cloud hops 10 M.
+      sims[0].setFault({ kind: 'status', status: 400, body: tooLong });
+      const res = await post(valid());
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-gateway-backend')).toBe('ollama-cloud');
+      expect(sims.map((s) => s.chatRequests().length)).toEqual([1, 1, 0]);
     });
   });
 });

@@ -69,11 +69,39 @@ describe('catalog, auth and OpenAPI (e2e)', () => {
     expect(models.filter((m) => m.modalities.input.includes('audio')).map((m) => m.alias)).toEqual([
       'gemini-3.1-pro',
     ]);
+    // Per-hop facts: the DGX's vLLM build holds 65,536 tokens, and only the cloud hops send data out.
     expect(models[0].routing).toEqual([
-      { backend: 'vllm', model: 'RedHatAI/Llama-4-Scout-17B-16E-Instruct-quantized.w4a16' },
-      { backend: 'ollama-cloud', model: 'llama4:scout' },
-      { backend: 'openrouter', model: 'meta-llama/llama-4-scout' },
+      {
+        backend: 'vllm',
+        model: 'RedHatAI/Llama-4-Scout-17B-16E-Instruct-quantized.w4a16',
+        context_window: 65536,
+        data_leaves_dgx: false,
+      },
+      {
+        backend: 'ollama-cloud',
+        model: 'llama4:scout',
+        context_window: 10000000,
+        data_leaves_dgx: true,
+      },
+      {
+        backend: 'openrouter',
+        model: 'meta-llama/llama-4-scout',
+        context_window: 10000000,
+        data_leaves_dgx: true,
+      },
     ]);
+    // No alias claims to keep data on the DGX while a hop sends it out.
+    for (const m of models) {
+      const hops = m.routing.filter((h: { backend?: string }) => h.backend !== undefined);
+      if (m.licensing.data_leaves_dgx === false) {
+        expect(hops.every((h: { data_leaves_dgx: boolean }) => !h.data_leaves_dgx)).toBe(true);
+      }
+    }
+    expect(models.find((m) => m.alias === 'gpt-5.5-pro')?.routing[0].unsupported_params).toEqual({
+      logit_bias: 'drop',
+      logprobs: 'refuse',
+      top_logprobs: 'refuse',
+    });
     expect(models.find((m) => m.alias === 'image-gen')?.routing).toEqual([
       { alias: 'nano-banana' },
       { alias: 'gpt-image' },
@@ -83,7 +111,7 @@ describe('catalog, auth and OpenAPI (e2e)', () => {
         family: 'Meta Llama 4',
         tools: true,
         reasoning: false,
-        licensing: expect.objectContaining({ data_leaves_dgx: false }),
+        licensing: expect.objectContaining({ data_leaves_dgx: 'on_fallback' }),
       }),
     );
     expect(res.body.backends.map((b: any) => [b.name, b.kind])).toEqual([

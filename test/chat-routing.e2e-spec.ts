@@ -221,9 +221,9 @@ describe('chat completions with routing (e2e)', () => {
       status: 400,
       body: {
         error: {
-          message: "This model's maximum context length is 8192 tokens",
+          message: 'Your request was rejected by the safety system.',
           type: 'invalid_request_error',
-          code: 'context_length_exceeded',
+          code: 'content_policy_violation',
           param: 'messages',
         },
       },
@@ -232,7 +232,7 @@ describe('chat completions with routing (e2e)', () => {
     const res = await chat({ model: 'llama-4-scout', ...hello });
     expect(res.status).toBe(400);
     expect((await res.json()).error).toMatchObject({
-      code: 'context_length_exceeded',
+      code: 'content_policy_violation',
       param: 'messages',
     });
     expect(fakes.ollama.chatRequests()).toHaveLength(0);

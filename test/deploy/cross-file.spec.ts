@@ -74,6 +74,16 @@ describe('catalog backends exist in the compose deployment', () => {
     }
   });
 
+  it('gives every vllm hop the context window vLLM is started with (--max-model-len)', () => {
+    const args = asStrings(asObject(services.vllm, 'vllm').command, 'command');
+    const flag = args[args.indexOf('--max-model-len') + 1];
+    // `${VLLM_MAX_MODEL_LEN:-65536}`: the default is what a deployment runs unless it says otherwise.
+    const maxModelLen = Number(/^\$\{VLLM_MAX_MODEL_LEN:-(\d+)\}$/.exec(flag)?.[1] ?? flag);
+    expect(maxModelLen).toBeGreaterThan(0);
+    const vllmHops = catalog.hops.filter((h) => h.backend === 'vllm');
+    expect(vllmHops.map((h) => h.contextWindow)).toEqual(vllmHops.map(() => maxModelLen));
+  });
+
   it('routes every cloud hop of the catalog through a LiteLLM model', () => {
     const cloud = new Set(catalog.backends.filter((b) => b.kind === 'cloud').map((b) => b.name));
     for (const hop of catalog.hops.filter((h) => cloud.has(h.backend))) {

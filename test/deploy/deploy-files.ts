@@ -85,6 +85,8 @@ export interface CatalogHop {
   backend: string;
   model: string;
   outputsImages: boolean;
+  /** The hop's own context window, when it declares one. */
+  contextWindow?: number;
 }
 
 export interface Catalog {
@@ -126,6 +128,7 @@ export function readCatalog(): Catalog {
           backend: hop.backend,
           model: asString(hop.model, `${alias}.routing[${j}].model`),
           outputsImages,
+          ...(typeof hop.context_window === 'number' && { contextWindow: hop.context_window }),
         });
       }
     }

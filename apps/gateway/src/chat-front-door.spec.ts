@@ -62,7 +62,7 @@ describe('ChatFrontDoor', () => {
     );
     complete = (...args) => {
       completed.push(args);
-      (args[3] as ServerResponse).end('served');
+      (args[2] as ServerResponse).end('served');
       return Promise.resolve();
     };
   });
@@ -74,7 +74,10 @@ describe('ChatFrontDoor', () => {
     expect(await res.text()).toBe('served');
     expect(ran).toEqual(['request-id', 'auth', 'body']);
     expect(completed).toHaveLength(1);
-    expect(completed[0].slice(0, 3)).toEqual([{ keyName: 'team-a' }, BODY, 'req-1']);
+    expect(completed[0].slice(0, 2)).toEqual([
+      { principal: { keyName: 'team-a' }, requestId: 'req-1', record: undefined },
+      BODY,
+    ]);
   });
 
   it('takes the chat path with a query string', async () => {

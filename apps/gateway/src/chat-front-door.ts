@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
-import { ApiKeyMiddleware, type Principal } from '@app/auth';
-import { ChatService, JsonBodyMiddleware, validateChatRequest } from '@app/chat';
+import { ApiKeyMiddleware } from '@app/auth';
+import { ChatService, chatCallOf, JsonBodyMiddleware, validateChatRequest } from '@app/chat';
 import { GatewayError, InternalError, sendFailure } from '@app/contracts';
 import { DrainMiddleware } from '@app/health';
 import { AccessLogMiddleware, RequestIdMiddleware } from '@app/observability';
@@ -10,7 +10,7 @@ interface Middleware {
   use(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): unknown;
 }
 
-type ChatRequest = IncomingMessage & { id: string; principal: Principal; body: unknown };
+type ChatRequest = IncomingMessage & { body: unknown };
 
 const PATH = '/v1/chat/completions';
 
@@ -72,8 +72,7 @@ export class ChatFrontDoor {
   }
 
   private complete(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { id, principal, body } = req as ChatRequest;
-    return this.chat.complete(principal, validateChatRequest(body), id, res);
+    return this.chat.complete(chatCallOf(req), validateChatRequest((req as ChatRequest).body), res);
   }
 
   private fail(res: ServerResponse, error: unknown): void {

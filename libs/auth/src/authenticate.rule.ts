@@ -1,10 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
-import { sha256, type ClientKey } from '@app/config';
+import { sha256, type ClientKey, type DataPolicy } from '@app/config';
 
-/** Who is calling: the key's name (never the key) and the aliases it may use. */
+/** Who is calling: the key's name (never the key), the aliases it may use, where its prompts may go. */
 export interface Principal {
   keyName: string;
   models?: ReadonlySet<string>;
+  /** `local_only`: routed only to hops whose data stays on the DGX. */
+  dataPolicy?: DataPolicy;
 }
 
 export type AuthOutcome =
@@ -38,7 +40,10 @@ export function authenticate(
     }
   }
   return match
-    ? { ok: true, principal: { keyName: match.name, models: match.models } }
+    ? {
+        ok: true,
+        principal: { keyName: match.name, models: match.models, dataPolicy: match.dataPolicy },
+      }
     : { ok: false, code: 'invalid_api_key' };
 }
 

@@ -25,6 +25,7 @@ export class CatalogController {
       this.catalog.list(principal),
       this.catalog.backends(),
       (name) => this.status?.stateOf(name) ?? { status: 'unknown' },
+      (alias) => this.catalog.chain(alias),
     );
   }
 

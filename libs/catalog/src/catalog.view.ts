@@ -1,5 +1,6 @@
 import type { BackendConfig, ModelEntry } from '@app/config';
 import type { BackendState } from './backend-status';
+import { dataLeavesDgx, type ResolvedHop } from './catalog.service';
 import type { BackendInfoDto, InfoResponseDto, ModelObjectDto } from './info.dto';
 
 // Unix seconds of 2026-01-01: a stable `created` for every alias (the OpenAI list format requires one).
@@ -10,21 +11,44 @@ export function describeCatalog(
   models: readonly ModelEntry[],
   backends: readonly BackendConfig[],
   stateOf: (name: string) => BackendState,
+  chainOf: (alias: string) => readonly ResolvedHop[],
 ): InfoResponseDto {
   return {
-    models: models.map((m) => ({
-      alias: m.alias,
-      family: m.family,
-      context_window: m.context_window,
-      tools: m.tools,
-      vision: m.vision,
-      reasoning: m.reasoning,
-      modalities: m.modalities,
-      capabilities: m.capabilities,
-      licensing: m.licensing,
-      routing: m.routing.map((hop) => ({ ...hop })),
-      constraints: m.constraints,
-    })),
+    models: models.map((m) => {
+      const chain = chainOf(m.alias);
+      const own = chain.filter((h) => h.member === m);
+      let next = 0;
+      return {
+        alias: m.alias,
+        family: m.family,
+        context_window: m.context_window,
+        tools: m.tools,
+        vision: m.vision,
+        reasoning: m.reasoning,
+        modalities: m.modalities,
+        capabilities: m.capabilities,
+        licensing: { ...m.licensing, data_leaves_dgx: dataLeavesDgx(chain) },
+        routing: m.routing.map((hop) => {
+          if ('alias' in hop) {
+            return { alias: hop.alias };
+          }
+          const resolved = own[next++];
+          return {
+            backend: hop.backend,
+            model: hop.model,
+            context_window: resolved.contextWindow,
+            ...(resolved.maxOutputTokens !== undefined && {
+              max_output_tokens: resolved.maxOutputTokens,
+            }),
+            data_leaves_dgx: !resolved.local,
+            ...(Object.keys(resolved.unsupportedParams).length > 0 && {
+              unsupported_params: { ...resolved.unsupportedParams },
+            }),
+          };
+        }),
+        constraints: m.constraints,
+      };
+    }),
     backends: backends.map((b): BackendInfoDto => {
       const state = stateOf(b.name);
       return {

@@ -32,8 +32,14 @@ export class ModalitiesDto {
 export class LicensingDto {
   @ApiProperty({ example: 'Llama 4 Community License' }) license: string;
   @ApiProperty({ example: true }) open_weights: boolean;
-  @ApiProperty({ example: false, description: 'Whether prompts leave the DGX (cloud hop).' })
-  data_leaves_dgx: boolean;
+  @ApiProperty({
+    oneOf: [{ type: 'boolean' }, { type: 'string', enum: ['on_fallback'] }],
+    example: 'on_fallback',
+    description:
+      'Derived from the hops: `false` when every hop stays on the DGX, `"on_fallback"` when the ' +
+      'first hop is local and a fallback hop is a cloud, `true` when the first hop is a cloud.',
+  })
+  data_leaves_dgx: boolean | 'on_fallback';
 }
 
 export class RoutingHopDto {
@@ -52,6 +58,27 @@ export class RoutingHopDto {
     description: 'Member alias of a composite alias.',
   })
   alias?: string;
+  @ApiPropertyOptional({ example: 65536, description: "This hop's build: its context window." })
+  context_window?: number;
+  @ApiPropertyOptional({
+    example: 8192,
+    description: "This hop's cap on completion tokens (a larger max_tokens is lowered).",
+  })
+  max_output_tokens?: number;
+  @ApiPropertyOptional({
+    example: false,
+    description: 'Whether prompts leave the DGX on this hop.',
+  })
+  data_leaves_dgx?: boolean;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string', enum: ['drop', 'refuse'] },
+    example: { logit_bias: 'drop', logprobs: 'refuse' },
+    description:
+      'Parameters this hop does not take: dropped (reported as `param_dropped=<name>` in ' +
+      '`x-rust-api-applied`) or refused with 400 `unsupported_parameter`.',
+  })
+  unsupported_params?: Record<string, string>;
 }
 
 export class ModelInfoDto {

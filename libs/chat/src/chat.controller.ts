@@ -9,7 +9,6 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentPrincipal, type Principal } from '@app/auth';
 import {
   ApiErrorResponses,
   ChatCompletionChunkDto,
@@ -18,6 +17,7 @@ import {
   type ChatCompletionRequest,
 } from '@app/contracts';
 import type { IdentifiedRequest } from '@app/observability';
+import { chatCallOf } from './chat-call';
 import { ChatRequestPipe } from './chat-request.pipe';
 import {
   APPLIED_HEADER,
@@ -91,11 +91,10 @@ export class ChatController {
   })
   @ApiErrorResponses(400, 401, 404, 413, 415, 502, 503)
   async create(
-    @CurrentPrincipal() principal: Principal,
     @Body(ChatRequestPipe) request: ChatCompletionRequest,
     @Req() req: IdentifiedRequest,
     @Res() res: Response,
   ): Promise<void> {
-    await this.chat.complete(principal, request, req.id, res);
+    await this.chat.complete(chatCallOf(req), request, res);
   }
 }

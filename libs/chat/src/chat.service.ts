@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
-import type { Principal } from '@app/auth';
 import { CatalogService } from '@app/catalog';
 import { GATEWAY_CONFIG, type GatewayConfig } from '@app/config';
 import { sendJson, type ChatCompletionRequest } from '@app/contracts';
@@ -12,6 +11,7 @@ import {
   type StreamDispatch,
 } from '@app/routing';
 import type { RequestRecord } from '@app/telemetry';
+import { DATA_POLICY_HEADER, type ChatCall } from './chat-call';
 import { relaySse, type RelayOutcome } from './sse-relay';
 
 /** Response headers that say how the request was served. */
@@ -19,6 +19,7 @@ export const APPLIED_HEADER = 'x-rust-api-applied';
 export const BACKEND_HEADER = 'x-gateway-backend';
 export const FALLBACKS_HEADER = 'x-gateway-fallbacks';
 export const MEMBER_HEADER = 'x-gateway-model';
+export const SKIPPED_HEADER = 'x-gateway-skipped';
 
 @Injectable()
 export class ChatService {
@@ -35,16 +36,19 @@ export class ChatService {
    * leaving at any point cancels the upstream call; `record` collects what telemetry reports.
    */
   async complete(
-    principal: Principal,
+    call: ChatCall,
     request: ChatCompletionRequest,
-    requestId: string,
     res: ServerResponse,
-    record?: RequestRecord,
   ): Promise<void> {
+    const { principal, requestId, record, dataPolicy } = call;
     const entry = this.catalog.require(request.model, principal);
     if (record) {
       record.alias = entry.alias;
       record.stream = request.stream === true;
+      record.dataPolicy = dataPolicy;
+    }
+    if (dataPolicy === 'local_only') {
+      res.setHeader(DATA_POLICY_HEADER, 'local-only');
     }
     const abort = new AbortController();
     const onClose = (): void => {
@@ -59,6 +63,7 @@ export class ChatService {
         requestId,
         signal: abort.signal,
         record,
+        dataPolicy,
       });
     } finally {
       res.off('close', onClose);
@@ -114,6 +119,12 @@ export class ChatService {
     }
     if (result.applied.length > 0) {
       res.setHeader(APPLIED_HEADER, result.applied.join(','));
+    }
+    if (result.skipped.length > 0) {
+      res.setHeader(
+        SKIPPED_HEADER,
+        result.skipped.map((s) => `${s.backend}=${s.reason}`).join(','),
+      );
     }
   }
 }

@@ -1,3 +1,4 @@
+export * from './chat-call';
 export * from './chat.module';
 export * from './chat.service';
 export * from './sse-relay';

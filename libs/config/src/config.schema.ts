@@ -8,6 +8,7 @@ import {
   IsInt,
   IsNotEmpty,
   IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -73,13 +74,17 @@ export class ModalitiesSchema {
 export class LicensingSchema {
   @IsString() @IsNotEmpty() license: string;
   @IsBoolean() open_weights: boolean;
-  @IsBoolean() data_leaves_dgx: boolean;
 }
 
 export class HopSchema {
   @ValidateIf((o: HopSchema) => o.alias === undefined) @IsString() @IsNotEmpty() backend?: string;
   @ValidateIf((o: HopSchema) => o.alias === undefined) @IsString() @IsNotEmpty() model?: string;
   @ValidateIf((o: HopSchema) => o.backend === undefined) @IsString() @IsNotEmpty() alias?: string;
+  // Facts of this hop's own build of the model (a backend hop only; checked in crossCheck).
+  @IsOptional() @IsInt() @Min(1) context_window?: number;
+  @IsOptional() @IsInt() @Min(1) max_output_tokens?: number;
+  @IsOptional() @IsBoolean() data_leaves_dgx?: boolean;
+  @IsOptional() @IsObject() unsupported_params?: Record<string, string>;
 }
 
 export class ModelSchema {
@@ -128,6 +133,7 @@ export class KeysFileEntrySchema {
   })
   key: string;
   @IsOptional() @IsArray() @IsString({ each: true }) models?: string[];
+  @IsOptional() @IsIn(['any', 'local_only']) data_policy?: string;
 }
 
 export class KeysFileSchema {

@@ -11,8 +11,28 @@ export interface ModelConstraints {
   typical_response_seconds: number;
 }
 
+/** What a hop does with a request parameter its build of the model does not take. */
+export type UnsupportedParamAction = 'drop' | 'refuse';
+
+/** A backend step of a chain, with the facts of that backend's build of the model. */
+export interface BackendHop {
+  backend: string;
+  model: string;
+  /** This build's context window; the alias's when absent. */
+  context_window?: number;
+  /** This build's cap on completion tokens: a larger `max_tokens` is lowered (visibly). */
+  max_output_tokens?: number;
+  /** Whether prompts leave the DGX on this hop; by default, whether the backend is `cloud`. */
+  data_leaves_dgx?: boolean;
+  /** Request parameters this build does not take, dropped visibly or refused. */
+  unsupported_params?: Record<string, UnsupportedParamAction>;
+}
+
 /** One step of an alias's routing chain: a backend with its upstream model id, or another alias. */
-export type RoutingHop = { backend: string; model: string } | { alias: string };
+export type RoutingHop = BackendHop | { alias: string };
+
+/** Where a key's (or a request's) prompts may go. */
+export type DataPolicy = 'any' | 'local_only';
 
 export interface ModelEntry {
   alias: string;
@@ -23,7 +43,7 @@ export interface ModelEntry {
   reasoning: Reasoning;
   modalities: { input: Modality[]; output: Modality[] };
   capabilities: string[];
-  licensing: { license: string; open_weights: boolean; data_leaves_dgx: boolean };
+  licensing: { license: string; open_weights: boolean };
   routing: RoutingHop[];
   constraints: ModelConstraints;
   /** Overrides the derived time-to-response-headers budget for this model's calls. */
@@ -78,6 +98,8 @@ export interface ClientKey {
   sha256: Buffer;
   /** Aliases this key may use; undefined means all. */
   models?: ReadonlySet<string>;
+  /** `local_only`: this key's prompts never leave the DGX. Absent: `any`. */
+  dataPolicy?: DataPolicy;
 }
 
 export interface AuthConfig {

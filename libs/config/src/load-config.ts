@@ -9,6 +9,7 @@ import { GatewayFileSchema, KeysFileSchema } from './config.schema';
 import type {
   AuthConfig,
   BackendConfig,
+  BackendHop,
   ClientKey,
   GatewayConfig,
   LogLevelName,
@@ -45,7 +46,18 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
         routing: m.routing.map((h) =>
           h.alias !== undefined
             ? { alias: h.alias }
-            : { backend: h.backend ?? '', model: h.model ?? '' },
+            : {
+                backend: h.backend ?? '',
+                model: h.model ?? '',
+                ...(h.context_window !== undefined && { context_window: h.context_window }),
+                ...(h.max_output_tokens !== undefined && {
+                  max_output_tokens: h.max_output_tokens,
+                }),
+                ...(h.data_leaves_dgx !== undefined && { data_leaves_dgx: h.data_leaves_dgx }),
+                ...(h.unsupported_params !== undefined && {
+                  unsupported_params: h.unsupported_params as BackendHop['unsupported_params'],
+                }),
+              },
         ),
       }) as unknown as ModelEntry,
   );
@@ -270,8 +282,21 @@ function crossCheck(
         } else if (reaches(hop.alias, m.alias, byAlias, new Set())) {
           at(['models', i, 'routing', j, 'alias'], `routing cycle through "${hop.alias}"`);
         }
-      } else if ('backend' in hop && !backendNames.has(hop.backend)) {
-        at(['models', i, 'routing', j, 'backend'], `unknown backend "${hop.backend}"`);
+      } else if ('backend' in hop) {
+        if (!backendNames.has(hop.backend)) {
+          at(['models', i, 'routing', j, 'backend'], `unknown backend "${hop.backend}"`);
+        }
+        for (const [param, action] of Object.entries(hop.unsupported_params ?? {})) {
+          if (action !== 'drop' && action !== 'refuse') {
+            at(['models', i, 'routing', j, 'unsupported_params', param], 'must be drop or refuse');
+          }
+        }
+        if ((hop.context_window ?? 0) > m.context_window) {
+          at(
+            ['models', i, 'routing', j, 'context_window'],
+            `must not exceed the alias's context_window (${m.context_window})`,
+          );
+        }
       }
     }),
   );
@@ -335,8 +360,13 @@ const TOKEN = /^[\x21-\x7e]{16,4096}$/;
 
 function loadAuth(env: Env, aliases: Set<string>, problems: string[]): AuthConfig {
   const keys: ClientKey[] = [];
-  const add = (name: string, key: string, models?: string[]): void => {
-    keys.push({ name, sha256: sha256(key), models: models ? new Set(models) : undefined });
+  const add = (name: string, key: string, models?: string[], dataPolicy?: string): void => {
+    keys.push({
+      name,
+      sha256: sha256(key),
+      models: models ? new Set(models) : undefined,
+      ...(dataPolicy === 'local_only' && { dataPolicy: dataPolicy }),
+    });
   };
   (env.GATEWAY_API_KEYS ?? '')
     .split(',')
@@ -363,7 +393,7 @@ function loadAuth(env: Env, aliases: Set<string>, problems: string[]): AuthConfi
             `${locate(file, parsed.doc, parsed.lines, ['keys', i, 'models'])}: unknown alias ${unknown.join(', ')}`,
           );
         }
-        add(k.name, k.key, k.models);
+        add(k.name, k.key, k.models, k.data_policy);
       });
     } catch (err) {
       problems.push(...(err instanceof ConfigError ? err.problems : [String(err)]));

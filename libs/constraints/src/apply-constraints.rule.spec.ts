@@ -1,7 +1,7 @@
 import { loadConfig, type ModelEntry } from '@app/config';
 import type { ChatCompletionRequest } from '@app/contracts';
 import { applyConstraints } from './apply-constraints.rule';
-import { chat, entry, PNG, withFloor } from './constraints.fixtures';
+import { chat, entry, PNG } from './constraints.fixtures';
 
 const catalog = loadConfig({ GATEWAY_API_KEYS: 'sk-unit-test-0123456789abcdef' }).models;
 const alias = (name: string): ModelEntry => {
@@ -79,15 +79,6 @@ describe('applyConstraints', () => {
       ],
     });
     expect(() => applyConstraints(alias('gemini-3.1-pro'), req)).not.toThrow();
-  });
-
-  it('checks the context window with the floored max_tokens', () => {
-    const model = withFloor(500, { context_window: 1_000 });
-    const req = chat({ messages: [{ role: 'user', content: 'x'.repeat(2_400) }], max_tokens: 10 });
-    expect(() => applyConstraints(model, req)).toThrow(
-      expect.objectContaining({ code: 'context_length_exceeded' }),
-    );
-    expect(() => applyConstraints(withFloor(null, { context_window: 1_000 }), req)).not.toThrow();
   });
 
   it('refuses before flooring: a refused request reports nothing', () => {

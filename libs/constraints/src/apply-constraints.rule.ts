@@ -1,6 +1,5 @@
 import type { ModelEntry } from '@app/config';
 import type { ChatCompletionRequest } from '@app/contracts';
-import { checkContextWindow } from './context-window.rule';
 import { requestImageOutput } from './image-output.rule';
 import { floorMaxTokens } from './max-tokens-floor.rule';
 import { checkModalities } from './modalities.rule';
@@ -15,8 +14,8 @@ export interface ConstrainedRequest {
 
 /**
  * Enforces one alias's catalog constraints on a validated request, in a fixed order: refusals
- * first (inputs the model cannot take), then the max_tokens floor, the context-window pre-check
- * (with the floored value), and the image-output request. Never mutates `req`; throws a
+ * first (inputs the model cannot take), then the max_tokens floor and the image-output request
+ * (the context window is a fact of each hop: see {@link applyHopRules}). Never mutates `req`; throws a
  * `ConstraintViolationError` (400) for a request the alias cannot serve. Called once per routing
  * hop with that hop's member alias, so a composite falling back to gpt-image gets gpt-image's rules.
  */
@@ -34,7 +33,6 @@ export function applyConstraints(
     }
   };
   rewrite(floorMaxTokens(member, request));
-  checkContextWindow(member, request);
   rewrite(requestImageOutput(member, request));
   return { request, applied };
 }

@@ -12,7 +12,7 @@ export function entry(overrides: Partial<ModelEntry> = {}): ModelEntry {
     reasoning: false,
     modalities: { input: ['text', 'image'], output: ['text'] },
     capabilities: ['chat'],
-    licensing: { license: 'x', open_weights: true, data_leaves_dgx: false },
+    licensing: { license: 'x', open_weights: true },
     routing: [{ backend: 'vllm', model: 'm' }],
     constraints: { min_max_tokens: null, accepts_image_url: false, typical_response_seconds: 5 },
     ...overrides,

@@ -1,5 +1,10 @@
-import { chat, entry, PNG } from './constraints.fixtures';
-import { checkContextWindow, estimatePromptTokens, MEDIA_PART_TOKENS } from './context-window.rule';
+import { chat, PNG } from './constraints.fixtures';
+import {
+  contextLengthExceeded,
+  estimatePromptTokens,
+  fitsContextWindow,
+  MEDIA_PART_TOKENS,
+} from './context-window.rule';
 
 describe('estimatePromptTokens', () => {
   it('counts text at about 4 characters a token and each image at a flat cost, not its base64 size', () => {
@@ -20,31 +25,32 @@ describe('estimatePromptTokens', () => {
   });
 });
 
-describe('checkContextWindow', () => {
-  const small = entry({ context_window: 1_000 });
+describe('fitsContextWindow and contextLengthExceeded', () => {
   const text = (chars: number) =>
     chat({ messages: [{ role: 'user', content: 'x'.repeat(chars) }] });
+  const fits = (req: ReturnType<typeof chat>, window = 1_000): boolean =>
+    fitsContextWindow(window, estimatePromptTokens(req), req);
 
-  it('refuses a prompt clearly over the window with context_length_exceeded on "messages"', () => {
-    expect(() => checkContextWindow(small, text(8_000))).toThrow(
-      expect.objectContaining({ status: 400, code: 'context_length_exceeded', param: 'messages' }),
-    );
+  it('refuses a prompt clearly over the window', () => {
+    expect(fits(text(8_000))).toBe(false);
+    expect(fits(text(3_000))).toBe(true);
+    expect(fits(text(1_000_000), 10_000_000)).toBe(true);
   });
 
   it('counts the requested completion tokens', () => {
-    expect(() => checkContextWindow(small, { ...text(2_000), max_tokens: 400 })).not.toThrow();
-    expect(() => checkContextWindow(small, { ...text(2_000), max_tokens: 600 })).toThrow(
-      expect.objectContaining({ code: 'context_length_exceeded' }),
-    );
-    expect(() => checkContextWindow(small, { ...text(2_000), max_completion_tokens: 600 })).toThrow(
-      expect.objectContaining({ code: 'context_length_exceeded' }),
-    );
+    expect(fits({ ...text(2_000), max_tokens: 400 })).toBe(true);
+    expect(fits({ ...text(2_000), max_tokens: 600 })).toBe(false);
+    expect(fits({ ...text(2_000), max_completion_tokens: 600 })).toBe(false);
   });
 
-  it('lets a prompt within the window through', () => {
-    expect(() => checkContextWindow(small, text(3_000))).not.toThrow();
-    expect(() =>
-      checkContextWindow(entry({ context_window: 10_000_000 }), text(1_000_000)),
-    ).not.toThrow();
+  it('names the largest window in a context_length_exceeded on "messages"', () => {
+    const error = contextLengthExceeded(65_536, 70_000, chat({ max_tokens: 100 }));
+    expect(error).toMatchObject({
+      status: 400,
+      code: 'context_length_exceeded',
+      param: 'messages',
+    });
+    expect(error.message).toContain('65536 tokens');
+    expect(error.message).toContain('70000 prompt tokens plus 100');
   });
 });

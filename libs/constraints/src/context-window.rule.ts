@@ -1,4 +1,3 @@
-import type { ModelEntry } from '@app/config';
 import { ConstraintViolationError, type ChatCompletionRequest } from '@app/contracts';
 
 /** Rough characters per token of prose; real tokenizers give about this or more tokens. */
@@ -30,19 +29,31 @@ export function estimatePromptTokens(req: ChatCompletionRequest): number {
   return tokens + Math.ceil(chars / CHARS_PER_TOKEN);
 }
 
-/**
- * Refuses a request clearly over the alias's context window (estimated prompt plus the requested
- * completion tokens), so it is not sent along a chain where every hop would refuse it.
- */
-export function checkContextWindow(entry: ModelEntry, req: ChatCompletionRequest): void {
-  const prompt = estimatePromptTokens(req);
-  const completion = Math.max(req.max_completion_tokens ?? 0, req.max_tokens ?? 0);
-  if (prompt + completion > entry.context_window) {
-    throw new ConstraintViolationError(
-      'context_length_exceeded',
-      `This model's maximum context length is ${entry.context_window} tokens; the request is ` +
-        `estimated at ${prompt} prompt tokens${completion > 0 ? ` plus ${completion} requested completion tokens` : ''}.`,
-      'messages',
-    );
-  }
+/** The completion tokens a request asks room for. */
+export function requestedCompletion(req: ChatCompletionRequest): number {
+  return Math.max(req.max_completion_tokens ?? 0, req.max_tokens ?? 0);
+}
+
+/** Whether a hop whose build has `window` tokens can take the estimated prompt plus the completion asked for. */
+export function fitsContextWindow(
+  window: number,
+  promptTokens: number,
+  req: ChatCompletionRequest,
+): boolean {
+  return promptTokens + requestedCompletion(req) <= window;
+}
+
+/** The refusal when no hop can take the request: names the largest window there is. */
+export function contextLengthExceeded(
+  largestWindow: number,
+  promptTokens: number,
+  req: ChatCompletionRequest,
+): ConstraintViolationError {
+  const completion = requestedCompletion(req);
+  return new ConstraintViolationError(
+    'context_length_exceeded',
+    `This model's maximum context length is ${largestWindow} tokens; the request is ` +
+      `estimated at ${promptTokens} prompt tokens${completion > 0 ? ` plus ${completion} requested completion tokens` : ''}.`,
+    'messages',
+  );
 }

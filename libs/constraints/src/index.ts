@@ -5,3 +5,4 @@ export * from './image-output.rule';
 export * from './max-tokens-floor.rule';
 export * from './modalities.rule';
 export * from './rule-outcome';
+export * from './hop.rule';

@@ -164,6 +164,30 @@ export class UpstreamRateLimitedError extends GatewayError {
   }
 }
 
+/** A `local_only` request for an alias none of whose hops keeps the data on the DGX. */
+export class ModelNotLocalError extends GatewayError {
+  constructor(alias: string) {
+    super(
+      400,
+      'model_not_local',
+      `The model '${alias}' has no backend on the DGX; under the local_only data policy it cannot be used.`,
+      { param: 'model' },
+    );
+  }
+}
+
+/** A `local_only` request whose local hops are all down or benched: no cloud hop is tried, ever. */
+export class LocalBackendUnavailableError extends GatewayError {
+  constructor(retryAfterSeconds: number) {
+    super(
+      503,
+      'local_backend_unavailable',
+      'No backend on the DGX can serve this model right now, and the local_only data policy forbids the cloud.',
+      { headers: { 'Retry-After': String(retryAfterSeconds) } },
+    );
+  }
+}
+
 /** The client went away before an answer: nobody to answer, nobody to blame (logged as 499). */
 export class ClientClosedError extends GatewayError {
   constructor() {

@@ -1,12 +1,20 @@
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CatalogService, type ResolvedHop } from '@app/catalog';
-import { GATEWAY_CONFIG, type GatewayConfig, type ModelEntry } from '@app/config';
-import { applyConstraints } from '@app/constraints';
+import { GATEWAY_CONFIG, type DataPolicy, type GatewayConfig, type ModelEntry } from '@app/config';
+import {
+  applyConstraints,
+  applyHopRules,
+  contextLengthExceeded,
+  estimatePromptTokens,
+  fitsContextWindow,
+} from '@app/constraints';
 import {
   ClientClosedError,
   ConstraintViolationError,
   GatewayError,
+  LocalBackendUnavailableError,
+  ModelNotLocalError,
   UpstreamRateLimitedError,
   UpstreamUnavailableError,
   type ChatCompletionRequest,
@@ -26,6 +34,14 @@ export interface DispatchContext {
   signal: AbortSignal;
   /** The request's lifecycle record: every upstream attempt is added to it. */
   record?: RequestRecord;
+  /** `local_only`: only hops whose data stays on the DGX exist for this request. */
+  dataPolicy?: DataPolicy;
+}
+
+/** A hop this request could not use, and why (`data_policy`, `context_window`). */
+export interface SkippedHop {
+  backend: string;
+  reason: 'data_policy' | 'context_window';
 }
 
 interface Served {
@@ -34,6 +50,8 @@ interface Served {
   applied: string[];
   /** Backends that failed (or were benched) before the one that served. */
   fallbacks: string[];
+  /** Hops left out for this request before any call (`x-gateway-skipped`). */
+  skipped: SkippedHop[];
 }
 
 export interface JsonDispatch extends Served {
@@ -52,12 +70,22 @@ export interface StreamDispatch extends Served {
   usageAdded: boolean;
 }
 
-type Next = { action: 'next'; verdict: Extract<HopVerdict, { action: 'next' }> };
+type Next = {
+  action: 'next';
+  verdict: Extract<HopVerdict, { action: 'next' }>;
+  /** The upstream's own refusal, answered if no later hop can serve (context_length_exceeded). */
+  error?: GatewayError;
+};
 type Attempt =
   | Omit<JsonDispatch, keyof Served>
   | Omit<StreamDispatch, keyof Served | 'usageAdded'>
   | Next
   | { action: 'final'; error: GatewayError };
+
+interface Prepared {
+  hops: PreparedHop[];
+  skipped: SkippedHop[];
+}
 
 interface PreparedHop {
   hop: ResolvedHop;
@@ -101,13 +129,20 @@ export class RouterService {
     const upstreamRequest = usageAdded
       ? { ...request, stream_options: { ...request.stream_options, include_usage: true } }
       : request;
-    const hops = this.prepare(entry, upstreamRequest);
+    const localOnly = ctx.dataPolicy === 'local_only';
+    const { hops, skipped } = this.prepare(entry, upstreamRequest, localOnly);
     const deadline = Date.now() + this.config.routing.total_timeout_ms;
     const fallbacks: string[] = [];
     const passed: ResolvedHop[] = [];
     let onlyRateLimited = true;
+    // An upstream's context_length_exceeded: hops no larger than that one are skipped.
+    let tooLong: { window: number; error: GatewayError } | undefined;
     for (const prepared of hops) {
       const { backend, model } = prepared.hop;
+      if (tooLong && prepared.hop.contextWindow <= tooLong.window) {
+        skipped.push({ backend, reason: 'context_window' });
+        continue;
+      }
       const skip = this.health.skipReason(backend, model);
       if (skip !== undefined) {
         onlyRateLimited &&= skip === 'rate_limited';
@@ -134,7 +169,7 @@ export class RouterService {
           // A stream has succeeded only once it completes: the relay reports how it ended.
           this.health.recordSuccess(backend);
         }
-        const served = { hop: prepared.hop, applied: prepared.applied, fallbacks };
+        const served = { hop: prepared.hop, applied: prepared.applied, fallbacks, skipped };
         return outcome.kind === 'stream'
           ? { ...outcome, ...served, usageAdded }
           : { ...outcome, ...served };
@@ -145,6 +180,12 @@ export class RouterService {
       if (ctx.signal.aborted) {
         throw new ClientClosedError();
       }
+      if (outcome.error) {
+        // Not the backend's failure: this build's window is too small for the prompt.
+        tooLong = { window: prepared.hop.contextWindow, error: outcome.error };
+        fallbacks.push(backend);
+        continue;
+      }
       onlyRateLimited &&= outcome.verdict.reason === 'rate_limited';
       this.penalise(prepared.hop, outcome.verdict);
       this.logger.warn(
@@ -153,10 +194,16 @@ export class RouterService {
       fallbacks.push(backend);
       passed.push(prepared.hop);
     }
+    if (tooLong && passed.length === 0) {
+      throw tooLong.error;
+    }
     const tried = [...new Set(fallbacks)];
     const retryAfter = this.health.retryAfterSeconds(passed);
     if (onlyRateLimited && passed.length > 0) {
       throw new UpstreamRateLimitedError(tried, retryAfter);
+    }
+    if (localOnly) {
+      throw new LocalBackendUnavailableError(retryAfter);
     }
     throw new UpstreamUnavailableError(
       tried,
@@ -167,19 +214,41 @@ export class RouterService {
     );
   }
 
-  /** Applies each hop's member constraints up front; a hop its member cannot take is left out. */
-  private prepare(entry: ModelEntry, request: ChatCompletionRequest): PreparedHop[] {
+  /**
+   * Decides which hops exist for this request, then shapes the request for each: policy first
+   * (data locality), then the member's constraints, the hop's own parameters and output cap, and
+   * last whether the hop's build can hold the prompt. A hop the request cannot use is left out;
+   * when none is left, the first reason is the answer.
+   */
+  private prepare(entry: ModelEntry, request: ChatCompletionRequest, localOnly: boolean): Prepared {
+    const chain = this.catalog.chain(entry.alias);
+    if (localOnly && !chain.some((hop) => hop.local)) {
+      throw new ModelNotLocalError(entry.alias);
+    }
     const outer = applyConstraints(entry, request);
+    const prompt = estimatePromptTokens(request);
     let firstViolation: ConstraintViolationError | undefined;
-    const prepared: PreparedHop[] = [];
-    for (const hop of this.catalog.chain(entry.alias)) {
+    let largestWindow = 0;
+    const hops: PreparedHop[] = [];
+    const skipped: SkippedHop[] = [];
+    for (const hop of chain) {
+      if (localOnly && !hop.local) {
+        skipped.push({ backend: hop.backend, reason: 'data_policy' });
+        continue;
+      }
       try {
         // A composite's own rules apply first, then the member's (a fall-back to gpt-image gets its floor).
         const inner = hop.member === entry ? outer : applyConstraints(hop.member, outer.request);
-        prepared.push({
+        const shaped = applyHopRules(hop, inner.request);
+        largestWindow = Math.max(largestWindow, hop.contextWindow);
+        if (!fitsContextWindow(hop.contextWindow, prompt, shaped.request)) {
+          skipped.push({ backend: hop.backend, reason: 'context_window' });
+          continue;
+        }
+        hops.push({
           hop,
-          request: inner.request,
-          applied: mergeApplied(outer.applied, inner.applied),
+          request: shaped.request,
+          applied: mergeApplied(mergeApplied(outer.applied, inner.applied), shaped.applied),
         });
       } catch (err) {
         if (!(err instanceof ConstraintViolationError)) {
@@ -188,10 +257,15 @@ export class RouterService {
         firstViolation ??= err;
       }
     }
-    if (prepared.length === 0 && firstViolation) {
-      throw firstViolation;
+    if (hops.length === 0) {
+      if (firstViolation) {
+        throw firstViolation;
+      }
+      if (largestWindow > 0) {
+        throw contextLengthExceeded(largestWindow, prompt, outer.request);
+      }
     }
-    return prepared;
+    return { hops, skipped };
   }
 
   private async attempt(
@@ -258,7 +332,15 @@ export class RouterService {
       }
     }
     if (verdict.action === 'final') {
-      return { action: 'final', error: toClientError(status, error, this.redactor) };
+      const refusal = toClientError(status, error, this.redactor);
+      // Another hop's build may have a larger window: a reason to move on, not to give up.
+      return refusal.code === 'context_length_exceeded'
+        ? {
+            action: 'next',
+            verdict: { action: 'next', penalty: 'failure', reason: refusal.code },
+            error: refusal,
+          }
+        : { action: 'final', error: refusal };
     }
     return verdict.action === 'serve' ? next('invalid_body') : { action: 'next', verdict };
   }
