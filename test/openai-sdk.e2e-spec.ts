@@ -91,4 +91,43 @@ describe('the official openai SDK against the gateway (e2e)', () => {
     expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
     expect((missing as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('model_not_found');
   });
+
+  it('streams without include_usage and sees no usage chunk, though the gateway asked the upstream for one', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'llama-4-scout',
+      stream: true,
+      messages: [{ role: 'user', content: 'Reply with 5 words.' }],
+    });
+    const chunks: OpenAI.ChatCompletionChunk[] = [];
+    for await (const chunk of stream) {
+      chunks.push(chunk);
+    }
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(chunks.every((c) => c.choices.length > 0 && c.usage === undefined)).toBe(true);
+    expect(fakes.vllm.chatRequests().at(-1)?.body).toMatchObject({
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+  });
+
+  it('raises RateLimitError, with Retry-After, when every hop of the chain is rate-limited', async () => {
+    // grok-4.20 has one hop: OpenRouter, which answers 429 for it.
+    fakes.openrouter.setFault({ kind: 'status', status: 429, retryAfter: 30, times: 1 });
+    const error = await client.chat.completions
+      .create({ model: 'grok-4.20', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    const limited = error as InstanceType<typeof OpenAI.RateLimitError>;
+    expect(limited.code).toBe('rate_limit_exceeded');
+    expect(Number(limited.headers?.get('retry-after'))).toBeGreaterThanOrEqual(29);
+    // Benched for its Retry-After: the next call is refused without reaching OpenRouter.
+    const calls = fakes.openrouter.chatRequests().length;
+    await expect(
+      client.chat.completions.create({
+        model: 'grok-4.20',
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    ).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+    expect(fakes.openrouter.chatRequests()).toHaveLength(calls);
+  });
 });
