@@ -133,7 +133,9 @@ abstract class BoundedRead {
   protected abstract finish(failure: UpstreamReadError | undefined): void;
 
   protected fail(kind: ReadFailure): void {
-    this.settle(new UpstreamReadError(kind));
+    if (!this.done) {
+      this.settle(new UpstreamReadError(kind));
+    }
   }
 
   private succeed(): void {
