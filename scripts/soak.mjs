@@ -249,8 +249,8 @@ async function main() {
       // Faults on vLLM and, less often, on a cloud backend too; a healthy period between.
       const fault = FAULTS[i++ % FAULTS.length];
       await setFault(simUrl('vllm'), fault);
-      await setFault(simUrl('ollama-cloud'), i % 3 === 0 ? FAULTS[(i * 7) % FAULTS.length] : null);
-      await setFault(simUrl('openrouter'), i % 4 === 0 ? FAULTS[(i * 5) % FAULTS.length] : null);
+      await setFault(simUrl('ollama-cloud'), i % 5 === 0 ? FAULTS[(i * 7) % FAULTS.length] : null);
+      await setFault(simUrl('openrouter'), i % 7 === 0 ? FAULTS[(i * 5) % FAULTS.length] : null);
       faultsPlayed++;
       rssPeak = Math.max(rssPeak, rssMb(gateway.pid));
       await new Promise((r) => setTimeout(r, FAULT_PERIOD_MS));

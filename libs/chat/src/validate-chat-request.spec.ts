@@ -61,7 +61,10 @@ describe('validateChatRequest', () => {
           { type: 'image_url', image_url: { url: TINY_PNG_DATA_URI, detail: 'low' } },
           { type: 'input_audio', input_audio: { data: 'UklGRg==', format: 'wav' } },
           { type: 'video_url', video_url: { url: 'data:video/mp4;base64,AAAA' } },
-          { type: 'file', file: { file_id: 'f1' } },
+          {
+            type: 'file',
+            file: { file_data: 'data:application/pdf;base64,JVBERi0=', filename: 'a.pdf' },
+          },
         ]),
         {
           role: 'assistant',
@@ -380,6 +383,8 @@ describe('validateChatRequest', () => {
       ['a bad length', 'data:image/png;base64,iVBOR'],
       ['padding in the middle', 'data:image/png;base64,iV==BORw'],
       ['non-ASCII data', 'data:image/png;base64,iVBOé==='],
+      ['an SVG document', 'data:image/svg+xml;base64,PHN2Zz4='],
+      ['a non-image media type', 'data:text/html;base64,PGI+'],
     ])('refuses %s with invalid_image_data', (_case, url) => {
       expect(errorOf(image(url))).toMatchObject({
         code: 'invalid_image_data',
@@ -391,7 +396,6 @@ describe('validateChatRequest', () => {
       TINY_PNG_DATA_URI,
       'data:image/jpeg;base64,/9j/4AAQ',
       'DATA:IMAGE/WEBP;BASE64,UklGRg==',
-      'data:image/svg+xml;base64,PHN2Zz4=',
       'data:image/png;base64,iVBORw',
     ])('accepts %s', (url) => {
       const body = image(url);
@@ -402,6 +406,74 @@ describe('validateChatRequest', () => {
       const big = `data:image/png;base64,${'A'.repeat(20 * 1024 * 1024)}`;
       expect(isImageDataUri(big)).toBe(true);
       expect(isImageDataUri(`${big.slice(0, -1)}!`)).toBe(false);
+    });
+  });
+
+  describe('other inline media: bytes only, never a URL to fetch', () => {
+    const part = (p: Record<string, unknown>): Record<string, unknown> =>
+      valid({ messages: [user([{ type: 'text', text: 'see' }, p])] });
+    const at = 'messages[0].content[1]';
+
+    it.each([
+      [
+        'an http video URL',
+        { type: 'video_url', video_url: { url: 'http://169.254.169.254/latest' } },
+        `${at}.video_url.url`,
+        'invalid_value',
+      ],
+      [
+        'an image as a video',
+        { type: 'video_url', video_url: { url: TINY_PNG_DATA_URI } },
+        `${at}.video_url.url`,
+        'invalid_value',
+      ],
+      [
+        'audio data that is a URL',
+        { type: 'input_audio', input_audio: { data: 'http://169.254.169.254/', format: 'wav' } },
+        `${at}.input_audio.data`,
+        'invalid_value',
+      ],
+      [
+        'an unknown audio format',
+        { type: 'input_audio', input_audio: { data: 'UklGRg==', format: 'exe' } },
+        `${at}.input_audio.format`,
+        'invalid_value',
+      ],
+      [
+        'a stored file id',
+        { type: 'file', file: { file_id: 'file-abc' } },
+        `${at}.file.file_id`,
+        'unsupported_parameter',
+      ],
+      [
+        'a file without data',
+        { type: 'file', file: { filename: 'a.pdf' } },
+        `${at}.file.file_data`,
+        'missing_required_parameter',
+      ],
+      [
+        'file data that is a URL',
+        { type: 'file', file: { file_data: 'https://example.com/a.pdf' } },
+        `${at}.file.file_data`,
+        'invalid_value',
+      ],
+      [
+        'an unknown file field',
+        { type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0=', url: 'x' } },
+        `${at}.file.url`,
+        'unknown_parameter',
+      ],
+    ])('refuses %s', (_case, p, param, code) => {
+      expect(errorOf(part(p))).toMatchObject({ code, param });
+    });
+
+    it.each([
+      { type: 'video_url', video_url: { url: 'data:video/mp4;base64,AAAA' } },
+      { type: 'input_audio', input_audio: { data: 'UklGRg==', format: 'mp3' } },
+      { type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0=' } },
+    ])('accepts inline %j', (p) => {
+      const body = part(p);
+      expect(validateChatRequest(body)).toBe(body);
     });
   });
 });

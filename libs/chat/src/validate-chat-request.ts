@@ -311,6 +311,12 @@ function checkContentPart(part: unknown, path: string): void {
   );
   if (type === 'image_url') {
     checkImageUrl((part.image_url as { url: string }).url, `${path}.image_url.url`);
+  } else if (type === 'video_url') {
+    checkInlineMedia((part.video_url as { url: string }).url, `${path}.video_url.url`, 'video');
+  } else if (type === 'input_audio') {
+    checkAudio(part.input_audio as { data: string; format: string }, `${path}.input_audio`);
+  } else if (type === 'file') {
+    checkFile(part.file as Record<string, unknown>, `${path}.file`);
   }
 }
 
@@ -348,14 +354,110 @@ export function checkImageUrl(url: string, param: string): void {
   }
   if (!isImageDataUri(url)) {
     throw new InvalidRequestError(
-      'image_url is not a valid image data URI: expected data:image/<type>;base64,<base64 data>.',
+      `image_url is not a valid image data URI: expected data:image/<${RASTER_IMAGE_TYPES.join('|')}>;base64,<base64 data>.`,
       param,
       'invalid_image_data',
     );
   }
 }
 
-const MEDIA_TYPE_HEADER = /^image\/[a-z0-9][a-z0-9.+-]{0,63};base64$/;
+/**
+ * Raster images only: an SVG is a document (scripts, external references) that the models
+ * cannot read as pixels anyway.
+ */
+const RASTER_IMAGE_TYPES = [
+  'png',
+  'jpeg',
+  'jpg',
+  'gif',
+  'webp',
+  'bmp',
+  'tiff',
+  'avif',
+  'heic',
+  'heif',
+];
+
+/** Audio formats the OpenAI API and vLLM's audio models take inline. */
+const AUDIO_FORMATS = ['wav', 'mp3', 'flac', 'ogg', 'webm', 'm4a'];
+
+/**
+ * A `video_url` part (or any other inline medium) must carry its bytes as a base64 data URI of
+ * its kind: the gateway never fetches a URL, and a backend that would fetch it must not be handed
+ * one (e.g. a cloud-metadata address).
+ */
+function checkInlineMedia(url: string, param: string, kind: 'video'): void {
+  if (!isBase64DataUri(url, kind)) {
+    throw new InvalidRequestError(
+      `${param} must be a base64 data: URI (data:${kind}/<type>;base64,...); the gateway never fetches URLs.`,
+      param,
+      'invalid_value',
+    );
+  }
+}
+
+function checkAudio(audio: { data: string; format: string }, param: string): void {
+  if (!AUDIO_FORMATS.includes(audio.format)) {
+    throw new InvalidRequestError(
+      `Invalid value for '${param}.format': expected one of ${AUDIO_FORMATS.join(', ')}.`,
+      `${param}.format`,
+      'invalid_value',
+    );
+  }
+  if (!isBase64(audio.data, 0, audio.data.length)) {
+    throw new InvalidRequestError(
+      `Invalid value for '${param}.data': expected base64-encoded audio bytes.`,
+      `${param}.data`,
+      'invalid_value',
+    );
+  }
+}
+
+/**
+ * A `file` part carries its bytes inline (`file_data`, a base64 data URI, with an optional
+ * `filename`). A `file_id` names a file stored at OpenAI; the gateway stores nothing and routes
+ * to several providers, so it is refused rather than forwarded to one that cannot resolve it.
+ */
+function checkFile(file: Record<string, unknown>, param: string): void {
+  if (file.file_id !== undefined) {
+    throw new InvalidRequestError(
+      `'${param}.file_id' is not supported: the gateway stores no files; send the bytes as file_data.`,
+      `${param}.file_id`,
+      'unsupported_parameter',
+    );
+  }
+  const unknown = Object.keys(file).find((key) => key !== 'file_data' && key !== 'filename');
+  if (unknown !== undefined) {
+    throw new InvalidRequestError(
+      `Unrecognized parameter '${param}.${unknown}'.`,
+      `${param}.${unknown}`,
+      'unknown_parameter',
+    );
+  }
+  if (file.filename !== undefined && typeof file.filename !== 'string') {
+    throw new InvalidRequestError(
+      `Invalid value for '${param}.filename': expected a string.`,
+      `${param}.filename`,
+      'invalid_type',
+    );
+  }
+  if (typeof file.file_data !== 'string') {
+    throw new InvalidRequestError(
+      `Missing required parameter: '${param}.file_data'.`,
+      `${param}.file_data`,
+      'missing_required_parameter',
+    );
+  }
+  if (!isBase64DataUri(file.file_data, null)) {
+    throw new InvalidRequestError(
+      `${param}.file_data must be a base64 data: URI (data:<media type>;base64,...).`,
+      `${param}.file_data`,
+      'invalid_value',
+    );
+  }
+}
+
+const MEDIA_TYPE_HEADER = /^([a-z]+)\/([a-z0-9][a-z0-9.+-]{0,63});base64$/;
 
 /** Base64 characters decoded per step into one reused buffer (a multiple of 4). */
 const DECODE_CHUNK = 256 * 1024;
@@ -368,22 +470,43 @@ const decodeScratch = Buffer.allocUnsafe((DECODE_CHUNK / 4) * 3);
  * the payload; a 20 MiB image costs a few milliseconds and no allocation of its size.
  */
 export function isImageDataUri(url: string): boolean {
-  const comma = url.indexOf(',', 5);
-  if (comma < 0 || comma > 96 || !MEDIA_TYPE_HEADER.test(url.slice(5, comma).toLowerCase())) {
+  return isBase64DataUri(url, 'image');
+}
+
+/**
+ * `data:<kind>/<subtype>;base64,<base64>` (any kind when `kind` is null; images raster only),
+ * checked as {@link isImageDataUri} describes.
+ */
+export function isBase64DataUri(url: string, kind: string | null): boolean {
+  if (url.slice(0, 5).toLowerCase() !== 'data:') {
     return false;
   }
-  let end = url.length;
+  const comma = url.indexOf(',', 5);
+  const header =
+    comma < 0 || comma > 96 ? null : MEDIA_TYPE_HEADER.exec(url.slice(5, comma).toLowerCase());
+  if (
+    header === null ||
+    (kind !== null && header[1] !== kind) ||
+    (header[1] === 'image' && !RASTER_IMAGE_TYPES.includes(header[2]))
+  ) {
+    return false;
+  }
+  return isBase64(url, comma + 1, url.length);
+}
+
+/** Whether `text[start, end)` is standard, correctly padded base64 (see {@link isImageDataUri}). */
+function isBase64(text: string, start: number, end: number): boolean {
   let padding = 0;
-  while (padding < 2 && end > comma + 1 && url.charCodeAt(end - 1) === 0x3d) {
+  while (padding < 2 && end > start && text.charCodeAt(end - 1) === 0x3d) {
     end--;
     padding++;
   }
-  const data = url.slice(comma + 1, end);
+  const data = text.slice(start, end);
   // Unpadded data may end on 2 or 3 characters, never on 1; padded data is whole quads.
   if (data.length === 0 || data.length % 4 === 1 || (padding > 0 && (data.length + padding) % 4)) {
     return false;
   }
-  // Node also decodes the URL-safe alphabet; a data URI uses the standard one.
+  // Node also decodes the URL-safe alphabet; base64 here is the standard one.
   if (data.includes('-') || data.includes('_')) {
     return false;
   }
