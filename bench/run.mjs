@@ -8,6 +8,7 @@ import net from 'node:net';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import autocannon from 'autocannon';
 import { buildIfNeeded, GATEWAY_MAIN, SIM_MAIN } from '../scripts/demo.mjs';
 
@@ -29,6 +30,48 @@ const body = (stream) =>
   });
 const JSON_BODY = body(false);
 const STREAM_BODY = body(true);
+/**
+ * Hot-path features whose cost is stated against the gateway's per-request time in the same run:
+ * each is timed in this process on the bench request (built code from dist/), and reported as a
+ * share of the event-loop time one gateway request takes at c64 (1 / its req/s, single-threaded).
+ * A feature added to the request path gets a line here.
+ */
+const distRequire = createRequire(join(ROOT, 'dist/apps/gateway/'));
+function hotPathFeatures() {
+  const window = distRequire('./libs/constraints/src/context-window.rule.js');
+  const request = JSON.parse(JSON_BODY);
+  return {
+    // Per request: one estimate, then one fit check per hop of the chain (llama-4-scout has three).
+    'prompt-size estimate + per-hop context fit': () => {
+      const prompt = window.estimatePromptTokens(request);
+      const completion = window.requestedCompletion(request);
+      let fits = 0;
+      for (const size of [65_536, 10_000_000, 10_000_000]) {
+        fits += window.fitsContextWindow(size, prompt, completion) ? 1 : 0;
+      }
+      return fits;
+    },
+  };
+}
+
+/** Mean microseconds per call, after a warm-up, over at least half a second. */
+function microseconds(fn) {
+  let sink = 0;
+  for (let i = 0; i < 100_000; i++) {
+    sink += Number(fn()) || 0;
+  }
+  let n = 0;
+  const t0 = process.hrtime.bigint();
+  let elapsed = 0n;
+  while (elapsed < 500_000_000n) {
+    for (let i = 0; i < 10_000; i++) {
+      sink += Number(fn()) || 0;
+    }
+    n += 10_000;
+    elapsed = process.hrtime.bigint() - t0;
+  }
+  return sink >= 0 ? Number(elapsed) / 1000 / n : NaN;
+}
 const HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${KEY}` };
 
 function freePort() {
@@ -323,6 +366,12 @@ async function main() {
   const rssGrowthEnd = rssMb(gateway.pid);
 
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const gatewayUsPerRequest = 1e6 / gwRps;
+  const features = {};
+  for (const [name, fn] of Object.entries(hotPathFeatures())) {
+    const us = microseconds(fn);
+    features[name] = { us, percentOfRequest: (100 * us) / gatewayUsPerRequest };
+  }
   const agg = {};
   for (const [caseName, byTarget] of Object.entries(raw)) {
     agg[caseName] = {};
@@ -395,8 +444,19 @@ async function main() {
     `gateway RSS: ${f(rssBoot)} MB at boot, ${f(rssBefore)} MB after warm-up, ${f(rssAfter)} MB after the rounds`,
     `RSS growth check: ${growthRequests} requests at c64 (${g.errors + g.timeouts + g.non2xx} errors): ${f(rssGrowthStart)} -> ${f(rssGrowthEnd)} MB (${rssGrowthEnd - rssGrowthStart >= 0 ? '+' : ''}${f(rssGrowthEnd - rssGrowthStart)} MB)`,
   ];
+  const featureLines = Object.entries(features).map(
+    ([name, c]) =>
+      `hot-path cost: ${name}: ${f(c.us, 3)} µs per request = ${f(c.percentOfRequest, 2)} % of a gateway request (${f(gatewayUsPerRequest, 0)} µs at json c64)`,
+  );
   console.log(
-    ['', ...table, '', ...rss, `total ${f((Date.now() - started) / 1000, 0)} s`].join('\n'),
+    [
+      '',
+      ...table,
+      '',
+      ...rss,
+      ...featureLines,
+      `total ${f((Date.now() - started) / 1000, 0)} s`,
+    ].join('\n'),
   );
 
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
@@ -421,6 +481,7 @@ async function main() {
           growthEnd: rssGrowthEnd,
         },
         growthRequests,
+        hotPathFeatures: features,
       },
       null,
       2,
