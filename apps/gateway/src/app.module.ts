@@ -1,4 +1,6 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { AuthModule } from '@app/auth';
 import { CatalogModule } from '@app/catalog';
 import { ChatModule } from '@app/chat';
@@ -7,10 +9,13 @@ import { ContractsModule } from '@app/contracts';
 import { HealthModule } from '@app/health';
 import { ObservabilityModule } from '@app/observability';
 import { RoutingModule } from '@app/routing';
+import { REQUEST_PIPELINE, routesOf, type Stage } from './request-pipeline';
 
-/** Composition root: the lib modules and their global guard, filter and middleware. */
+/** Composition root: the lib modules, their global guard and filter, and the request pipeline. */
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
+  constructor(private readonly modules: ModuleRef) {}
+
   static forRoot(config: GatewayConfig): DynamicModule {
     return {
       module: AppModule,
@@ -25,5 +30,22 @@ export class AppModule {
         ChatModule,
       ],
     };
+  }
+
+  /**
+   * Applies {@link REQUEST_PIPELINE} to Nest's routes, in its order, delegating to the stage
+   * providers themselves — the instances the chat front door runs — rather than letting Nest build
+   * second copies.
+   */
+  configure(consumer: MiddlewareConsumer): void {
+    for (const { stage, on } of REQUEST_PIPELINE) {
+      let instance: Stage | undefined;
+      const use = (req: IncomingMessage, res: ServerResponse, next: (e?: unknown) => void) => {
+        instance ??= this.modules.get<Stage>(stage, { strict: false });
+        return instance.use(req, res, next);
+      };
+      Object.defineProperty(use, 'name', { value: stage.name });
+      consumer.apply(use).forRoutes(...routesOf(on));
+    }
   }
 }

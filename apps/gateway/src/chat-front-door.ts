@@ -1,41 +1,36 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { INestApplication } from '@nestjs/common';
-import { ApiKeyMiddleware } from '@app/auth';
-import { ChatService, chatCallOf, JsonBodyMiddleware, validateChatRequest } from '@app/chat';
+import { RequestMethod, type INestApplication } from '@nestjs/common';
+import { ChatService, chatCallOf, validateChatRequest } from '@app/chat';
 import { GatewayError, InternalError, sendFailure } from '@app/contracts';
-import { DrainMiddleware } from '@app/health';
-import { AccessLogMiddleware, RequestIdMiddleware } from '@app/observability';
-
-interface Middleware {
-  use(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): unknown;
-}
+import { JSON_BODY_ROUTES, REQUEST_PIPELINE, type Stage } from './request-pipeline';
 
 type ChatRequest = IncomingMessage & { body: unknown };
 
 const PATH = '/v1/chat/completions';
 
 /**
- * Serves `POST /v1/chat/completions` ahead of Express: the very middleware instances, validation
- * and service that Nest's route for it runs, in the same order, composed directly. Express's router
+ * Serves `POST /v1/chat/completions` ahead of Express: the stages of {@link REQUEST_PIPELINE} (the
+ * very instances Nest's route runs, in the same order), then validation and the service, composed
+ * directly. Express's router
  * and Nest's per-route execution cost the gateway about two thirds of its CPU per request
  * (`npm run bench`); every other request, including other spellings of this path, goes to Express.
  */
 export class ChatFrontDoor {
   constructor(
-    private readonly chain: readonly Middleware[],
+    private readonly chain: readonly Stage[],
     private readonly chat: ChatService,
   ) {}
 
-  /** The same pieces as the modules' `configure()` apply to the route, in their order. */
+  /** Every stage of the pipeline applies to the chat route (it is an API route with a JSON body). */
   static from(app: INestApplication): ChatFrontDoor {
+    const chatTakesJson = JSON_BODY_ROUTES.some(
+      (route) => route.method === RequestMethod.POST && `/${route.path}` === PATH,
+    );
+    if (!chatTakesJson) {
+      throw new Error(`${PATH} must be one of the pipeline's JSON_BODY_ROUTES`);
+    }
     return new ChatFrontDoor(
-      [
-        app.get(RequestIdMiddleware),
-        app.get(AccessLogMiddleware),
-        app.get(DrainMiddleware),
-        app.get(ApiKeyMiddleware),
-        app.get(JsonBodyMiddleware),
-      ],
+      REQUEST_PIPELINE.map(({ stage }) => app.get(stage, { strict: false })),
       app.get(ChatService),
     );
   }

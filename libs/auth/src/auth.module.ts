@@ -1,11 +1,13 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ApiKeyGuard, ApiKeyMiddleware } from './api-key.guard';
 
-/** Bearer authentication: as middleware on `/v1` (before bodies are read), and as a global guard. */
-@Module({ providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }, ApiKeyMiddleware] })
-export class AuthModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(ApiKeyMiddleware).forRoutes('v1/{*path}');
-  }
-}
+/**
+ * Bearer authentication: as a stage of the request path on `/v1` (before bodies are read; the
+ * gateway's request pipeline places it), and as a global guard.
+ */
+@Module({
+  providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }, ApiKeyMiddleware],
+  exports: [ApiKeyMiddleware],
+})
+export class AuthModule {}

@@ -1,4 +1,4 @@
-import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { CatalogModule } from '@app/catalog';
 import { HealthModule } from '@app/health';
 import { ChatController } from './chat.controller';
@@ -10,11 +10,6 @@ import { JsonBodyMiddleware } from './json-body.middleware';
   imports: [CatalogModule, HealthModule],
   controllers: [ChatController],
   providers: [ChatService, JsonBodyMiddleware],
+  exports: [ChatService, JsonBodyMiddleware],
 })
-export class ChatModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer
-      .apply(JsonBodyMiddleware)
-      .forRoutes({ path: 'v1/chat/completions', method: RequestMethod.POST });
-  }
-}
+export class ChatModule {}

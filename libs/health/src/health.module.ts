@@ -1,4 +1,4 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { CatalogModule } from '@app/catalog';
 import { DrainMiddleware } from './drain.middleware';
@@ -10,10 +10,6 @@ import { LifecycleService } from './lifecycle.service';
   imports: [TerminusModule.forRoot({ logger: false }), CatalogModule],
   controllers: [HealthController],
   providers: [LifecycleService, DrainMiddleware],
-  exports: [LifecycleService],
+  exports: [LifecycleService, DrainMiddleware],
 })
-export class HealthModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(DrainMiddleware).forRoutes('{*path}');
-  }
-}
+export class HealthModule {}

@@ -1,0 +1,50 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RequestMethod, type Type } from '@nestjs/common';
+import { ApiKeyMiddleware } from '@app/auth';
+import { JsonBodyMiddleware } from '@app/chat';
+import { DrainMiddleware } from '@app/health';
+import { AccessLogMiddleware, RequestIdMiddleware } from '@app/observability';
+
+/** A stage of the request path: a Nest middleware provider, which stays the one instance used. */
+export interface Stage {
+  use(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): unknown;
+}
+
+/** Which requests a stage runs on. */
+export type StageScope = 'every request' | 'api' | 'json body';
+
+/** A route as Nest's `forRoutes()` takes it. */
+export interface Route {
+  path: string;
+  method: RequestMethod;
+}
+
+/** The routes whose JSON body the gateway reads itself (bounded, checked before it is read). */
+export const JSON_BODY_ROUTES: readonly Route[] = [
+  { path: 'v1/chat/completions', method: RequestMethod.POST },
+];
+
+/**
+ * The request path, in order, declared once. Nest's route table applies it (AppModule) and the
+ * chat front door composes the same instances directly; a new stage is one line here. Stages keep
+ * any state they share across requests in the provider instance, so both paths see one state.
+ */
+export const REQUEST_PIPELINE: ReadonlyArray<{ stage: Type<Stage>; on: StageScope }> = [
+  { stage: RequestIdMiddleware, on: 'every request' },
+  { stage: AccessLogMiddleware, on: 'every request' },
+  { stage: DrainMiddleware, on: 'every request' },
+  { stage: ApiKeyMiddleware, on: 'api' },
+  { stage: JsonBodyMiddleware, on: 'json body' },
+];
+
+/** The `forRoutes()` arguments of a scope. */
+export function routesOf(scope: StageScope): Array<string | Route> {
+  switch (scope) {
+    case 'every request':
+      return ['{*path}'];
+    case 'api':
+      return ['v1/{*path}'];
+    case 'json body':
+      return [...JSON_BODY_ROUTES];
+  }
+}
