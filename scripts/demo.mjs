@@ -233,6 +233,7 @@ async function waitReady(url, timeoutMs, isDead) {
 async function main() {
   const host = '127.0.0.1';
   const port = Number(env('PORT', '8080'));
+  const metricsPort = Number(env('METRICS_PORT', '9464'));
   const ports = {
     vllm: Number(env('DEMO_VLLM_PORT', '8001')),
     'ollama-cloud': Number(env('DEMO_OLLAMA_CLOUD_PORT', '8002')),
@@ -240,6 +241,7 @@ async function main() {
   };
   for (const [name, p] of [
     ['PORT', port],
+    ['METRICS_PORT', metricsPort],
     ['DEMO_VLLM_PORT', ports.vllm],
     ['DEMO_OLLAMA_CLOUD_PORT', ports['ollama-cloud']],
     ['DEMO_OPENROUTER_PORT', ports.openrouter],
@@ -337,6 +339,7 @@ async function main() {
   }
   const gatewayProc = launch('gateway', GATEWAY_MAIN, {
     PORT: String(port),
+    METRICS_PORT: String(metricsPort),
     HOST: '127.0.0.1',
     GATEWAY_API_KEYS: DEMO_KEY,
     BACKEND_VLLM_URL: `${simUrl('vllm')}/v1`,
@@ -370,6 +373,7 @@ async function main() {
     `  API docs   ${gateway}/docs`,
     `  Catalog    ${gateway}/v1/info   (needs the Bearer key)`,
     `  Readiness  ${gateway}/readyz`,
+    `  Metrics    http://${host}:${metricsPort}/metrics   (Prometheus; its own port, never the API's)`,
     `  Backends   vllm ${simUrl('vllm')}  ollama-cloud ${simUrl('ollama-cloud')}  openrouter ${simUrl('openrouter')}`,
     `  Processes  upstream-sim pid ${sim.pid}, gateway pid ${gatewayProc.pid}`,
     '',

@@ -215,14 +215,15 @@ describe('npm run demo (e2e)', () => {
   }, 20_000);
 
   it('prints commands that all work as printed, then stops every child on SIGTERM', async () => {
-    const [port, vllm, ollama, openrouter] = await Promise.all(
-      Array.from({ length: 4 }, () => freePort()),
+    const [port, vllm, ollama, openrouter, metricsPort] = await Promise.all(
+      Array.from({ length: 5 }, () => freePort()),
     );
     const child = spawn(process.execPath, [DEMO], {
       cwd: ROOT,
       env: {
         ...process.env,
         PORT: String(port),
+        METRICS_PORT: String(metricsPort),
         DEMO_VLLM_PORT: String(vllm),
         DEMO_OLLAMA_CLOUD_PORT: String(ollama),
         DEMO_OPENROUTER_PORT: String(openrouter),
@@ -252,6 +253,9 @@ describe('npm run demo (e2e)', () => {
     for (const url of ['/docs', '/v1/info', '/readyz']) {
       expect(output).toContain(`http://127.0.0.1:${port}${url}`);
     }
+    const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    expect(output).toContain(metricsUrl);
+    expect(await (await fetch(metricsUrl)).text()).toContain('gateway_backend_state{');
     const blocks = parseBlocks(output);
     expect(blocks.map((b) => b.title)).toHaveLength(CHECKS.length);
     const bearer = blocks[0].cmd;

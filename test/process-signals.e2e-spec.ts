@@ -34,12 +34,13 @@ describe('the gateway process and its signals (e2e)', () => {
   }, 120_000);
 
   it('ignores a repeated SIGTERM during the drain and exits 0 when the drain is done', async () => {
-    const port = await freePort();
+    const [port, metricsPort] = await Promise.all([freePort(), freePort()]);
     const child = spawn(process.execPath, [GATEWAY_MAIN], {
       cwd: ROOT,
       env: {
         ...process.env,
         PORT: String(port),
+        METRICS_PORT: String(metricsPort),
         HOST: '127.0.0.1',
         GATEWAY_API_KEYS: 'signals-key-0123456789',
         SHUTDOWN_DELAY_SECONDS: '1',
@@ -72,6 +73,12 @@ describe('the gateway process and its signals (e2e)', () => {
       // It waited out the shutdown delay instead of dying on the second signal.
       expect(Date.now() - signalled).toBeGreaterThanOrEqual(1000);
       expect(output).toContain('received again: still draining');
+      // One JSON object per line, to the last one (written out before exit).
+      const lines = output.split('\n').filter((l) => l.length > 0);
+      for (const line of lines) {
+        expect(() => JSON.parse(line) as unknown).not.toThrow();
+      }
+      expect(JSON.parse(lines.at(-1) ?? '{}')).toMatchObject({ msg: 'shut down' });
     } finally {
       child.kill('SIGKILL');
     }

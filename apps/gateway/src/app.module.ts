@@ -7,8 +7,8 @@ import { ChatModule } from '@app/chat';
 import { ConfigModule, type GatewayConfig } from '@app/config';
 import { ContractsModule } from '@app/contracts';
 import { HealthModule } from '@app/health';
-import { ObservabilityModule } from '@app/observability';
 import { RoutingModule } from '@app/routing';
+import { TelemetryModule, type TelemetryOptions } from '@app/telemetry';
 import { REQUEST_PIPELINE, routesOf, type Stage } from './request-pipeline';
 
 /** Composition root: the lib modules, their global guard and filter, and the request pipeline. */
@@ -16,13 +16,13 @@ import { REQUEST_PIPELINE, routesOf, type Stage } from './request-pipeline';
 export class AppModule implements NestModule {
   constructor(private readonly modules: ModuleRef) {}
 
-  static forRoot(config: GatewayConfig): DynamicModule {
+  static forRoot(config: GatewayConfig, telemetry: TelemetryOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         ContractsModule,
-        ObservabilityModule,
+        TelemetryModule.forRoot(telemetry),
         HealthModule,
         AuthModule,
         CatalogModule,

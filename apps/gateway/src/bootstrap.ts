@@ -3,24 +3,37 @@ import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { GatewayConfig } from '@app/config';
+import { createLogger, JsonLogger, type CreatedLogger } from '@app/telemetry';
 import { AppModule } from './app.module';
 import { ChatFrontDoor } from './chat-front-door';
 import { mountSwagger } from './openapi';
 
+export interface GatewayOptions {
+  /** The JSON log stream; by default one at `config.logLevel` on stdout, written asynchronously. */
+  logs?: CreatedLogger;
+}
+
 /**
  * Builds the gateway exactly as production runs it; main.ts and the e2e tests both start here.
  * Nest's body parser is off: chat bodies are read by the chat lib under its own limits and checks.
- * The chat route is served by {@link ChatFrontDoor} ahead of Express.
+ * The chat route is served by {@link ChatFrontDoor} ahead of Express. Every log line, Nest's
+ * included, is one JSON object on the one pino stream.
  */
-export async function createGateway(config: GatewayConfig): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    bodyParser: false,
-    bufferLogs: true,
-    abortOnError: false,
-    // app.close() ends every connection: drainAndClose has already waited out the grace period.
-    forceCloseConnections: true,
-    logger: levelsFrom(config.logLevel),
-  });
+export async function createGateway(
+  config: GatewayConfig,
+  options: GatewayOptions = {},
+): Promise<NestExpressApplication> {
+  const { logger } = options.logs ?? createLogger(config.logLevel);
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config, { logger }),
+    {
+      bodyParser: false,
+      abortOnError: false,
+      // app.close() ends every connection: drainAndClose has already waited out the grace period.
+      forceCloseConnections: true,
+      logger: new JsonLogger(logger),
+    },
+  );
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
@@ -57,11 +70,4 @@ function applyServerLimits(server: Server): void {
   // Node checks both timeouts on this interval (30 s by default, which let a slow client hold a
   // socket up to 45 s); it is read when the server starts listening.
   (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = 1_000;
-}
-
-function levelsFrom(
-  level: GatewayConfig['logLevel'],
-): Array<'error' | 'warn' | 'log' | 'debug' | 'verbose' | 'fatal'> {
-  const order = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
-  return order.slice(0, order.indexOf(level) + 1);
 }

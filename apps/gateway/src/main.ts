@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@app/config';
 import { drainAndClose } from '@app/health';
+import { createLogger } from '@app/telemetry';
 import { createGateway, listen } from './bootstrap';
 
 async function main(): Promise<void> {
@@ -9,18 +10,23 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`gateway: ${err.message}\n`);
+      const boot = createLogger('error');
+      boot.logger.fatal({ context: 'Config' }, `gateway: ${err.message}`);
+      boot.flush();
       process.exit(1);
     }
     throw err;
   }
+  const logs = createLogger(config.logLevel);
+  // Log lines are written asynchronously: whatever is still buffered goes out before exit.
+  process.once('exit', () => logs.flush());
+  const app = await createGateway(config, { logs });
   if (config.auth.insecure) {
     Logger.warn(
       'GATEWAY_INSECURE_NO_AUTH is set: /v1 accepts requests WITHOUT an API key. Never do this outside local development.',
       'Auth',
     );
   }
-  const app = await createGateway(config);
   const server = await listen(app, config.server.port, config.server.host);
   let stopping = false;
   const stop = (signal: string): void => {

@@ -3,7 +3,7 @@ import { RequestMethod, type Type } from '@nestjs/common';
 import { ApiKeyMiddleware } from '@app/auth';
 import { JsonBodyMiddleware } from '@app/chat';
 import { DrainMiddleware } from '@app/health';
-import { AccessLogMiddleware, RequestIdMiddleware } from '@app/observability';
+import { TelemetryMiddleware } from '@app/telemetry';
 
 /** A stage of the request path: a Nest middleware provider, which stays the one instance used. */
 export interface Stage {
@@ -30,8 +30,7 @@ export const JSON_BODY_ROUTES: readonly Route[] = [
  * any state they share across requests in the provider instance, so both paths see one state.
  */
 export const REQUEST_PIPELINE: ReadonlyArray<{ stage: Type<Stage>; on: StageScope }> = [
-  { stage: RequestIdMiddleware, on: 'every request' },
-  { stage: AccessLogMiddleware, on: 'every request' },
+  { stage: TelemetryMiddleware, on: 'every request' },
   { stage: DrainMiddleware, on: 'every request' },
   { stage: ApiKeyMiddleware, on: 'api' },
   { stage: JsonBodyMiddleware, on: 'json body' },

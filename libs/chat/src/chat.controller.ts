@@ -16,7 +16,7 @@ import {
   ChatCompletionResponseDto,
   type ChatCompletionRequest,
 } from '@app/contracts';
-import type { IdentifiedRequest } from '@app/observability';
+import type { IdentifiedRequest } from '@app/telemetry';
 import { chatCallOf } from './chat-call';
 import { ChatRequestPipe } from './chat-request.pipe';
 import {

@@ -130,6 +130,7 @@ export class ChatService {
 }
 
 function recordJson(record: RequestRecord, body: Record<string, unknown>): void {
+  record.ttftMs = performance.now() - record.startedAt;
   const usage = body.usage as Record<string, unknown> | undefined;
   if (usage && typeof usage === 'object') {
     record.usage = { input: count(usage.prompt_tokens), output: count(usage.completion_tokens) };

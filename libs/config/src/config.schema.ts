@@ -27,6 +27,7 @@ const ALIAS_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export class ServerSchema {
   @IsString() @IsNotEmpty() host = '0.0.0.0';
   @IsInt() @Min(0) @Max(65535) port = 8080;
+  @IsInt() @Min(0) @Max(65535) metrics_port = 9464;
   @IsInt() @Min(1024) body_limit_bytes = 20 * 1024 * 1024;
   @IsNumber() @Min(0) shutdown_delay_seconds = 5;
   @IsNumber() @Min(0) shutdown_grace_seconds = 270;

@@ -65,6 +65,8 @@ export interface ServerConfig {
   /** Listen address: all interfaces by default (containers); 127.0.0.1 for local runs. */
   host: string;
   port: number;
+  /** Port of the Prometheus `/metrics` listener (same host); 0 picks a free one. */
+  metrics_port: number;
   body_limit_bytes: number;
   shutdown_delay_seconds: number;
   shutdown_grace_seconds: number;

@@ -65,6 +65,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   const routing = { ...schema.routing };
   server.host = env.HOST || server.host;
   server.port = envInt(env, 'PORT', server.port, 0, 65535, problems);
+  server.metrics_port = envInt(env, 'METRICS_PORT', server.metrics_port, 0, 65535, problems);
   server.body_limit_bytes = envInt(
     env,
     'GATEWAY_BODY_LIMIT_BYTES',

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Logger } from '@nestjs/common';
+import type { RequestRecord } from '@app/telemetry';
 import { GatewayError, type OpenAIErrorBody } from './gateway.error';
 
 const errorLog = new Logger('Errors');
@@ -24,11 +25,14 @@ export const LINGER_MAX_BYTES = 4 * 1024 * 1024;
  * connection, so Node neither keeps it nor reads and discards an upload of any size.
  */
 export function sendError(res: ServerResponse, error: GatewayError): void {
+  const req = (res as ServerResponse & { req?: IncomingMessage & { record?: RequestRecord } }).req;
+  if (req?.record) {
+    req.record.errorCode = error.code;
+  }
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const req = (res as ServerResponse & { req?: IncomingMessage }).req;
   if (req && !req.complete) {
     res.setHeader('Connection', 'close');
     lingerOnClose(req.socket);

@@ -5,7 +5,12 @@ import {
   OnApplicationBootstrap,
   OnModuleDestroy,
 } from '@nestjs/common';
-import { BackendStatusSource, type BackendState, type BenchView } from '@app/catalog';
+import {
+  BackendStatusSource,
+  type BackendState,
+  type BackendStatus,
+  type BenchView,
+} from '@app/catalog';
 import { GATEWAY_CONFIG, type GatewayConfig } from '@app/config';
 import { CircuitStore, type Bench, type BenchReason } from '@app/store';
 import { BackendRegistry } from './backend-registry';
@@ -24,7 +29,9 @@ export function modelKey(backend: string, model: string): string {
  * benches it as unreachable until a probe or a call succeeds; a 429 benches only the (backend,
  * upstream model) pair for its `Retry-After`, which neither a probe nor another model's success
  * can shorten. A client that goes away is nobody's failure. Probes hit unbilled endpoints every
- * BACKEND_HEALTH_INTERVAL_SECONDS.
+ * BACKEND_HEALTH_INTERVAL_SECONDS. Every state change of a backend or a benched pair is logged
+ * once and reported to {@link BackendStatusSource.onTransition} listeners, including a bench
+ * running out (a timer at its end) and changes another replica made (seen at each probe round).
  */
 @Injectable()
 export class BackendHealthService
@@ -39,6 +46,10 @@ export class BackendHealthService
   private readonly configured: ReadonlySet<string>;
   private timer?: NodeJS.Timeout;
   private probing = false;
+  /** The state last reported of each backend and of each benched (backend, model) pair. */
+  private readonly seen = new Map<string, BackendStatus>();
+  /** A timer per bench in force, to report its end when it runs out. */
+  private readonly expiries = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly registry: BackendRegistry,
@@ -65,6 +76,8 @@ export class BackendHealthService
 
   onModuleDestroy(): void {
     clearInterval(this.timer);
+    this.expiries.forEach((timer) => clearTimeout(timer));
+    this.expiries.clear();
   }
 
   stateOf(name: string): BackendState {
@@ -120,6 +133,7 @@ export class BackendHealthService
       this.store.resetFailures(backend);
       this.store.lift(backend, LIFTED_BY_SUCCESS);
       this.setReach(backend, 'available');
+      this.watch(backend);
     }
   }
 
@@ -128,8 +142,8 @@ export class BackendHealthService
     this.failing.add(backend);
     const now = Date.now();
     if (unreachable) {
-      this.setReach(backend, 'unreachable');
       this.bench(backend, 'unreachable', this.config.routing.health_interval_seconds, now);
+      this.setReach(backend, 'unreachable');
     }
     void this.store
       .addFailure(backend, this.config.routing.failure_window_seconds * 1000)
@@ -142,14 +156,8 @@ export class BackendHealthService
 
   /** Benches a whole backend (its key was refused) or one of its upstream models (429, unknown model). */
   bench(key: string, reason: BenchReason, seconds: number, now = Date.now()): void {
-    const until = now + seconds * 1000;
-    const current = this.store.get(key, now);
-    this.store.bench(key, { until, reason });
-    if (!current || current.until < until) {
-      this.logger.warn(
-        `${key} benched for ${Math.round(seconds)}s (${reason}), until ${new Date(until).toISOString()}`,
-      );
-    }
+    this.store.bench(key, { until: now + seconds * 1000, reason });
+    this.watch(key);
   }
 
   /** Runs one probe round now; resolves when every probe has answered. */
@@ -172,23 +180,87 @@ export class BackendHealthService
               this.store.resetFailures(b.name);
               this.store.lift(b.name, LIFTED_BY_SUCCESS);
               this.setReach(b.name, 'available');
+              this.watch(b.name);
             } else {
-              this.setReach(b.name, 'unreachable');
               this.bench(b.name, 'unreachable', interval);
+              this.setReach(b.name, 'unreachable');
             }
           }),
       );
+      // Benches set or lifted by another replica show up here.
+      for (const key of new Set([...this.seen.keys(), ...this.store.benches().keys()])) {
+        this.watch(key);
+      }
     } finally {
       this.probing = false;
     }
   }
 
   private setReach(name: string, reach: 'available' | 'unreachable'): void {
-    const before = this.reach.get(name);
-    if (before !== reach) {
+    if (this.reach.get(name) !== reach) {
       this.reach.set(name, reach);
-      this.logger.log(`backend ${name}: ${before ?? 'unknown'} → ${reach}`);
+      this.watch(name);
     }
+  }
+
+  /** Reports `key`'s state (a backend, or a `backend|model` pair) if it changed since last seen. */
+  private watch(key: string): void {
+    const bar = key.indexOf('|');
+    const backend = bar < 0 ? key : key.slice(0, bar);
+    const model = bar < 0 ? undefined : key.slice(bar + 1);
+    if (!this.configured.has(backend)) {
+      return;
+    }
+    const now = Date.now();
+    const bench = this.store.get(key, now);
+    this.expireAt(key, bench?.until, now);
+    const state: BackendStatus =
+      model === undefined ? this.stateOf(backend).status : bench ? 'benched' : 'available';
+    const before = this.seen.get(key) ?? (model === undefined ? 'unknown' : 'available');
+    if (state === before) {
+      return;
+    }
+    if (model !== undefined && state === 'available') {
+      this.seen.delete(key);
+    } else {
+      this.seen.set(key, state);
+    }
+    const what = model === undefined ? `backend ${backend}` : `backend ${backend} model ${model}`;
+    if (bench) {
+      this.logger.warn(
+        `${what}: ${before} → ${state} (${bench.reason}) until ${new Date(bench.until).toISOString()}`,
+      );
+    } else if (state === 'unreachable') {
+      this.logger.warn(`${what}: ${before} → ${state}`);
+    } else if (before === 'benched' || before === 'unreachable') {
+      this.logger.warn(`${what}: back, ${before} → ${state}`);
+    } else {
+      this.logger.log(`${what}: ${before} → ${state}`);
+    }
+    this.emitTransition({
+      backend,
+      state,
+      ...(model !== undefined && { model }),
+      ...(bench && { reason: bench.reason }),
+    });
+  }
+
+  /** Looks again when the bench on `key` runs out, so its end is reported when it happens. */
+  private expireAt(key: string, until: number | undefined, now: number): void {
+    clearTimeout(this.expiries.get(key));
+    if (until === undefined) {
+      this.expiries.delete(key);
+      return;
+    }
+    const timer = setTimeout(
+      () => {
+        this.expiries.delete(key);
+        this.watch(key);
+      },
+      until - now + 5,
+    );
+    timer.unref();
+    this.expiries.set(key, timer);
   }
 }
 

@@ -48,6 +48,8 @@ export interface RequestRecord {
   aborted?: boolean;
   /** The data policy in force (`local_only`), when one applies. */
   dataPolicy?: string;
+  /** The W3C trace id of the request's span (tracing on) or of the client's `traceparent`. */
+  traceId?: string;
 }
 
 /** A fresh record for a request that just arrived. */

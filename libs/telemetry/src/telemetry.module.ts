@@ -1,0 +1,35 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { GatewayMetrics } from './gateway-metrics';
+import type { GatewayLogger } from './logger';
+import { MetricsServer } from './metrics-server';
+import { RequestObserver } from './request-observer';
+import { TelemetryMiddleware } from './telemetry.middleware';
+import { GATEWAY_LOGGER } from './telemetry.tokens';
+
+export interface TelemetryOptions {
+  /** The process's JSON log stream (also Nest's logger). */
+  logger: GatewayLogger;
+}
+
+/**
+ * Request ids and the per-request record ({@link TelemetryMiddleware}, first stage of the request
+ * pipeline), its one observer (JSON access log, Prometheus metrics on their own listener).
+ * Global: the logger and metrics are the process's.
+ */
+@Global()
+@Module({})
+export class TelemetryModule {
+  static forRoot(options: TelemetryOptions): DynamicModule {
+    return {
+      module: TelemetryModule,
+      providers: [
+        { provide: GATEWAY_LOGGER, useValue: options.logger },
+        GatewayMetrics,
+        RequestObserver,
+        TelemetryMiddleware,
+        MetricsServer,
+      ],
+      exports: [GATEWAY_LOGGER, GatewayMetrics, TelemetryMiddleware, MetricsServer],
+    };
+  }
+}
