@@ -7,6 +7,7 @@ import { ChatModule } from '@app/chat';
 import { ConfigModule, type GatewayConfig } from '@app/config';
 import { ContractsModule } from '@app/contracts';
 import { HealthModule } from '@app/health';
+import { OpenAiApiModule } from '@app/openai-api';
 import { RoutingModule } from '@app/routing';
 import { TelemetryModule, type TelemetryOptions } from '@app/telemetry';
 import { REQUEST_PIPELINE, routesOf, type Stage } from './request-pipeline';
@@ -28,6 +29,7 @@ export class AppModule implements NestModule {
         CatalogModule,
         RoutingModule,
         ChatModule,
+        OpenAiApiModule,
       ],
     };
   }

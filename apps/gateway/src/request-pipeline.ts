@@ -22,6 +22,7 @@ export interface Route {
 /** The routes whose JSON body the gateway reads itself (bounded, checked before it is read). */
 export const JSON_BODY_ROUTES: readonly Route[] = [
   { path: 'v1/chat/completions', method: RequestMethod.POST },
+  { path: 'v1/responses', method: RequestMethod.POST },
 ];
 
 /**

@@ -19,40 +19,8 @@ import {
 import type { IdentifiedRequest } from '@app/telemetry';
 import { chatCallOf } from './chat-call';
 import { ChatRequestPipe } from './chat-request.pipe';
-import {
-  APPLIED_HEADER,
-  BACKEND_HEADER,
-  ChatService,
-  FALLBACKS_HEADER,
-  MEMBER_HEADER,
-} from './chat.service';
-
-const SERVED_HEADERS = {
-  'x-request-id': {
-    description:
-      "The client's id when well-formed (1–128 of [A-Za-z0-9._:-]), else a generated one; also sent upstream.",
-    schema: { type: 'string' },
-  },
-  [APPLIED_HEADER]: {
-    description:
-      'Constraint adjustments applied, comma-separated, e.g. `max_tokens_floored=200`. Absent when none.',
-    schema: { type: 'string', example: 'max_tokens_floored=200' },
-  },
-  [BACKEND_HEADER]: {
-    description: 'The backend that served the request.',
-    schema: { type: 'string', example: 'vllm' },
-  },
-  [FALLBACKS_HEADER]: {
-    description:
-      'Backends that failed or were benched before it, comma-separated. Absent when none.',
-    schema: { type: 'string', example: 'vllm' },
-  },
-  [MEMBER_HEADER]: {
-    description:
-      "The alias whose hop served (a composite's member, e.g. nano-banana for image-gen).",
-    schema: { type: 'string', example: 'nano-banana' },
-  },
-};
+import { ChatService } from './chat.service';
+import { SERVED_HEADERS } from './served-headers';
 
 @ApiTags('chat')
 @ApiBearerAuth()

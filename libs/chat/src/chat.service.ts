@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { CatalogService } from '@app/catalog';
 import { GATEWAY_CONFIG, type GatewayConfig } from '@app/config';
-import { sendJson, type ChatCompletionRequest } from '@app/contracts';
+import { GatewayError, sendJson, type ChatCompletionRequest } from '@app/contracts';
 import { LifecycleService } from '@app/health';
 import {
   BackendHealthService,
@@ -12,7 +12,7 @@ import {
 } from '@app/routing';
 import type { RequestRecord } from '@app/telemetry';
 import { DATA_POLICY_HEADER, type ChatCall } from './chat-call';
-import { relaySse, type RelayOutcome } from './sse-relay';
+import { relaySse, type RelayOutcome, type SseTranslator } from './sse-relay';
 
 /** Response headers that say how the request was served. */
 export const APPLIED_HEADER = 'x-rust-api-applied';
@@ -20,6 +20,20 @@ export const BACKEND_HEADER = 'x-gateway-backend';
 export const FALLBACKS_HEADER = 'x-gateway-fallbacks';
 export const MEMBER_HEADER = 'x-gateway-model';
 export const SKIPPED_HEADER = 'x-gateway-skipped';
+
+/**
+ * How a route that is not chat (the Responses API, the Images API) answers from the same routing:
+ * its own JSON body, its own stream events, its own names for refused fields. Chat has none and
+ * keeps its byte pass-through.
+ */
+export interface ChatRenderer {
+  /** The client's body for the upstream's chat completion; may throw a {@link GatewayError}. */
+  json(body: Record<string, unknown>, alias: string): unknown;
+  /** The translator of a streamed answer. */
+  stream(alias: string): SseTranslator;
+  /** A refusal named the way the client wrote its request (`messages[1]` → `input[0]`). */
+  error(error: GatewayError): GatewayError;
+}
 
 @Injectable()
 export class ChatService {
@@ -39,6 +53,7 @@ export class ChatService {
     call: ChatCall,
     request: ChatCompletionRequest,
     res: ServerResponse,
+    renderer?: ChatRenderer,
   ): Promise<void> {
     const { principal, requestId, record, dataPolicy } = call;
     const entry = this.catalog.require(request.model, principal);
@@ -65,6 +80,8 @@ export class ChatService {
         record,
         dataPolicy,
       });
+    } catch (err) {
+      throw renderer && err instanceof GatewayError ? renderer.error(err) : err;
     } finally {
       res.off('close', onClose);
     }
@@ -84,7 +101,10 @@ export class ChatService {
       if (record) {
         recordJson(record, result.body);
       }
-      sendJson(res, { ...result.body, model: entry.alias });
+      sendJson(
+        res,
+        renderer ? renderer.json(result.body, entry.alias) : { ...result.body, model: entry.alias },
+      );
       return;
     }
     res.setHeader('content-type', 'text/event-stream; charset=utf-8');
@@ -96,6 +116,7 @@ export class ChatService {
       alias: entry.alias,
       stallTimeoutMs: this.config.routing.stream_idle_timeout_ms,
       usageAdded: result.usageAdded,
+      translator: renderer?.stream(entry.alias),
       stop: this.lifecycle.closing,
       onEnd: (outcome) => {
         if (outcome.completed) {

@@ -5,3 +5,5 @@ export * from './sse-relay';
 export * from './chat-request.pipe';
 export * from './json-body.middleware';
 export * from './validate-chat-request';
+export * from './json-walk';
+export * from './served-headers';

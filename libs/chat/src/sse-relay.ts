@@ -20,8 +20,23 @@ export interface RelayOutcome {
   firstWriteAt?: number;
 }
 
+/**
+ * Turns the upstream's chat chunks into another stream dialect (the Responses API's typed events).
+ * Each method returns the SSE text to write, already framed.
+ */
+export interface SseTranslator {
+  /** One upstream chat chunk (a JSON object that is not an error event). */
+  chunk(chunk: Record<string, unknown>): string;
+  /** The upstream finished (`[DONE]`). */
+  done(): string;
+  /** The stream was cut; never called after {@link done}'s text was written. */
+  fail(code: string, message: string): string;
+}
+
 export interface RelayOptions {
   alias: string;
+  /** Translates the stream; without one, the chat chunks pass through as they came. */
+  translator?: SseTranslator;
   /** How long a client may stop reading (backpressure) before its stream is cut. */
   stallTimeoutMs: number;
   /** The gateway added `stream_options.include_usage`: drop the usage chunk the client did not ask for. */
@@ -54,6 +69,7 @@ const FAILURES: Record<UpstreamReadError['kind'], [code: string, message: string
  */
 export function relaySse(events: SseReader, res: ServerResponse, options: RelayOptions): void {
   const modelField = `"model":${JSON.stringify(options.alias)}`;
+  const translator = options.translator;
   const outcome: RelayOutcome = { completed: false };
   let done = false;
   let ended = false;
@@ -74,8 +90,12 @@ export function relaySse(events: SseReader, res: ServerResponse, options: RelayO
     if (code) {
       outcome.failure = { code, blame };
       if (blame !== 'client' && !res.destroyed) {
-        const event = { error: { message, type: 'server_error', param: null, code } };
-        out += `data: ${JSON.stringify(event)}\n\n`;
+        if (translator) {
+          out += translator.fail(code, message ?? code);
+        } else {
+          const event = { error: { message, type: 'server_error', param: null, code } };
+          out += `data: ${JSON.stringify(event)}\n\n`;
+        }
       }
     }
     if (blame === 'client' && !res.destroyed) {
@@ -106,7 +126,11 @@ export function relaySse(events: SseReader, res: ServerResponse, options: RelayO
     }
     if (data === '[DONE]') {
       done = true;
-      out += 'data: [DONE]\n\n';
+      out += translator ? translator.done() : 'data: [DONE]\n\n';
+      return;
+    }
+    if (translator) {
+      translate(translator, data);
       return;
     }
     if (data.charCodeAt(0) !== 0x7b /* { */) {
@@ -143,6 +167,27 @@ export function relaySse(events: SseReader, res: ServerResponse, options: RelayO
     out += `data: ${text}\n\n`;
   };
 
+  const translate = (into: SseTranslator, data: string): void => {
+    const parsed = data.charCodeAt(0) === 0x7b /* { */ ? safeParse(data) : undefined;
+    if (!parsed) {
+      finish('upstream_invalid_response', 'The upstream sent an event that is not JSON.');
+      return;
+    }
+    if (typeof parsed.error === 'object' && parsed.error !== null) {
+      finish('upstream_error', 'The upstream reported an error mid-stream.');
+      return;
+    }
+    const usage = parsed.usage as Record<string, unknown> | null | undefined;
+    if (typeof usage === 'object' && usage !== null) {
+      outcome.usage = { input: count(usage.prompt_tokens), output: count(usage.completion_tokens) };
+    }
+    const choice: unknown = Array.isArray(parsed.choices) ? parsed.choices[0] : undefined;
+    const reason = (choice as { finish_reason?: unknown } | undefined)?.finish_reason;
+    if (typeof reason === 'string') {
+      outcome.finishReason = reason;
+    }
+    out += into.chunk(parsed);
+  };
   const flush = (): void => {
     if (ended || out.length === 0) {
       return;

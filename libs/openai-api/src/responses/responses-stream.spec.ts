@@ -1,0 +1,195 @@
+import { ResponseStream } from 'openai/lib/responses/ResponseStream';
+import type { ResponseEcho } from './responses.types';
+import { ResponsesStreamTranslator } from './responses-stream';
+
+const ECHO: ResponseEcho = {
+  instructions: null,
+  max_output_tokens: null,
+  metadata: {},
+  parallel_tool_calls: true,
+  temperature: null,
+  top_p: null,
+  tool_choice: 'auto',
+  tools: [],
+  text: { format: { type: 'text' } },
+  reasoning: { effort: null, summary: null },
+};
+
+const chunk = (
+  delta: Record<string, unknown>,
+  finish: string | null = null,
+): Record<string, unknown> => ({
+  id: 'chatcmpl-1',
+  object: 'chat.completion.chunk',
+  choices: [{ index: 0, delta, finish_reason: finish }],
+});
+const usage = {
+  choices: [],
+  usage: { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 },
+};
+
+interface Event {
+  type: string;
+  sequence_number: number;
+  [field: string]: unknown;
+}
+
+/** The SSE text as events; checks the framing (`event:` names the `data:` type) on the way. */
+function parse(sse: string): Event[] {
+  return sse
+    .split('\n\n')
+    .filter((block) => block.length > 0)
+    .map((block) => {
+      const [eventLine, dataLine] = block.split('\n');
+      const event = JSON.parse(dataLine.slice('data: '.length)) as Event;
+      expect(eventLine).toBe(`event: ${event.type}`);
+      return event;
+    });
+}
+
+/** Feeds the events to the openai SDK's own accumulator, which throws on any out-of-order or malformed event. */
+async function sdkFinal(events: Event[]): Promise<Record<string, unknown>> {
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(
+        new TextEncoder().encode(events.map((e) => JSON.stringify(e)).join('\n') + '\n'),
+      );
+      controller.close();
+    },
+  });
+  const stream = ResponseStream.fromReadableStream(body);
+  return (await stream.finalResponse()) as unknown as Record<string, unknown>;
+}
+
+describe('ResponsesStreamTranslator', () => {
+  it('turns text chunks into the message events, then response.completed with usage', async () => {
+    const sut = new ResponsesStreamTranslator('llama-4-scout', ECHO, 1767225600);
+    const sse =
+      sut.chunk(chunk({ role: 'assistant', content: '' })) +
+      sut.chunk(chunk({ content: 'Hello' })) +
+      sut.chunk(chunk({ content: ' there' })) +
+      sut.chunk(chunk({}, 'stop')) +
+      sut.chunk(usage) +
+      sut.done();
+    const events = parse(sse);
+    expect(events.map((e) => e.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.output_text.delta',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+    expect(events.map((e) => e.sequence_number)).toEqual(events.map((_e, i) => i));
+    const completed = events.at(-1)?.response as Record<string, unknown>;
+    expect(completed).toMatchObject({
+      status: 'completed',
+      model: 'llama-4-scout',
+      usage: { input_tokens: 7, output_tokens: 3, total_tokens: 10 },
+      output: [{ type: 'message', status: 'completed', content: [{ text: 'Hello there' }] }],
+    });
+    const final = await sdkFinal(events);
+    expect(final.output_text).toBe('Hello there');
+  });
+
+  it('streams a tool call as function_call events the SDK accumulates', async () => {
+    const sut = new ResponsesStreamTranslator('llama-4-scout', ECHO);
+    const call = (fields: Record<string, unknown>): Record<string, unknown> =>
+      chunk({ tool_calls: [{ index: 0, ...fields }] });
+    const events = parse(
+      sut.chunk(chunk({ role: 'assistant', content: 'Let me check.' })) +
+        sut.chunk(
+          call({
+            id: 'call_1',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '' },
+          }),
+        ) +
+        sut.chunk(call({ function: { arguments: '{"city":' } })) +
+        sut.chunk(call({ function: { arguments: '"Paris"}' } })) +
+        sut.chunk(chunk({}, 'tool_calls')) +
+        sut.done(),
+    );
+    expect(events.map((e) => e.type).slice(8)).toEqual([
+      'response.output_item.added',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+    const final = await sdkFinal(events);
+    expect(final.output).toEqual([
+      expect.objectContaining({ type: 'message' }),
+      expect.objectContaining({
+        type: 'function_call',
+        call_id: 'call_1',
+        name: 'get_weather',
+        arguments: '{"city":"Paris"}',
+        status: 'completed',
+      }),
+    ]);
+  });
+
+  it('makes each generated image an image_generation_call item', async () => {
+    const sut = new ResponsesStreamTranslator('nano-banana', ECHO);
+    const events = parse(
+      sut.chunk(chunk({ content: 'Here' })) +
+        sut.chunk(
+          chunk({
+            images: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0K' } }],
+          }),
+        ) +
+        sut.done(),
+    );
+    const final = await sdkFinal(events);
+    expect((final.output as unknown[])[1]).toEqual({
+      type: 'image_generation_call',
+      id: expect.stringMatching(/^ig_/) as unknown,
+      status: 'completed',
+      result: 'iVBORw0K',
+      output_format: 'png',
+    });
+  });
+
+  it('reports a spent budget with response.incomplete', () => {
+    const sut = new ResponsesStreamTranslator('gpt-5.5-pro', ECHO);
+    const events = parse(sut.chunk(chunk({ content: 'a' }, 'length')) + sut.done());
+    expect(events.at(-1)).toMatchObject({
+      type: 'response.incomplete',
+      response: { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } },
+    });
+  });
+
+  it('ends a cut stream with response.failed carrying the code and the partial output', async () => {
+    const sut = new ResponsesStreamTranslator('llama-4-scout', ECHO);
+    const events = parse(
+      sut.chunk(chunk({ content: 'Half' })) +
+        sut.fail('upstream_timeout', 'The upstream went quiet.'),
+    );
+    expect(events.map((e) => e.type)).not.toContain('response.completed');
+    expect(events.at(-1)).toMatchObject({
+      type: 'response.failed',
+      response: {
+        status: 'failed',
+        error: { code: 'upstream_timeout', message: 'The upstream went quiet.' },
+        output: [{ type: 'message', status: 'incomplete', content: [{ text: 'Half' }] }],
+      },
+    });
+    const final = await sdkFinal(events);
+    expect(final.status).toBe('failed');
+  });
+
+  it('announces the response even when the first thing that happens is a failure', () => {
+    const events = parse(new ResponsesStreamTranslator('m', ECHO).fail('shutting_down', 'bye'));
+    expect(events.map((e) => e.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.failed',
+    ]);
+  });
+});

@@ -1,0 +1,281 @@
+import type { SseTranslator } from '@app/chat';
+import {
+  emptyResponse,
+  imageItem,
+  incompleteReason,
+  isObject,
+  messageItem,
+  outputText,
+  ResponseIds,
+  usageOf,
+} from './chat-to-response';
+import type { OutputItem, ResponseEcho, ResponseObject, ResponseUsage } from './responses.types';
+
+type Open =
+  | { kind: 'message'; index: number; id: string; text: string }
+  | {
+      kind: 'call';
+      index: number;
+      id: string;
+      callId: string;
+      name: string;
+      args: string;
+      /** The chat `tool_calls[].index` this item is fed by. */
+      chatIndex: number;
+    };
+
+/**
+ * Chat completion chunks → the Responses API's typed stream, in the order OpenAI's SDKs parse it:
+ * `response.created`, `response.in_progress`, then per output item `output_item.added`
+ * (`content_part.added`, `output_text.delta`…, `output_text.done`, `content_part.done` for text;
+ * `function_call_arguments.delta`…, `.done` for a tool call) and `output_item.done`, and last
+ * `response.completed` (or `response.incomplete` when the token budget ran out). A stream cut
+ * mid-way ends with `response.failed` carrying the error — never a completion. One item is open
+ * at a time; every event carries its `sequence_number`.
+ */
+export class ResponsesStreamTranslator implements SseTranslator {
+  private readonly ids = new ResponseIds();
+  private readonly output: OutputItem[] = [];
+  private seq = 0;
+  private started = false;
+  private open: Open | undefined;
+  private usage: ResponseUsage | null = null;
+  private finishReason: unknown;
+  private readonly response: ResponseObject;
+
+  constructor(alias: string, echo: ResponseEcho, createdAt = Math.floor(Date.now() / 1000)) {
+    this.response = emptyResponse(this.ids, alias, echo, createdAt);
+  }
+
+  chunk(chunk: Record<string, unknown>): string {
+    let out = this.start();
+    if (chunk.usage !== undefined && chunk.usage !== null) {
+      this.usage = usageOf(chunk.usage);
+    }
+    const choice: unknown = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
+    if (!isObject(choice)) {
+      return out;
+    }
+    const delta = isObject(choice.delta) ? choice.delta : {};
+    if (typeof delta.content === 'string' && delta.content !== '') {
+      out += this.text(delta.content);
+    }
+    if (Array.isArray(delta.tool_calls)) {
+      for (const call of delta.tool_calls) {
+        out += this.toolCall(call);
+      }
+    }
+    if (Array.isArray(delta.images)) {
+      for (const image of delta.images) {
+        out += this.image(image);
+      }
+    }
+    if (choice.finish_reason !== undefined && choice.finish_reason !== null) {
+      this.finishReason = choice.finish_reason;
+    }
+    return out;
+  }
+
+  done(): string {
+    let out = this.start() + this.close();
+    if (this.output.length === 0) {
+      // A completion with no visible content still answers with one (empty) message.
+      out += this.text('') + this.close();
+    }
+    const reason = incompleteReason(this.finishReason);
+    const response = this.snapshot(reason ? 'incomplete' : 'completed');
+    response.incomplete_details = reason ? { reason } : null;
+    return out + this.event(reason ? 'response.incomplete' : 'response.completed', { response });
+  }
+
+  fail(code: string, message: string): string {
+    const response = this.snapshot('failed');
+    if (this.open) {
+      response.output.push(this.openItem('incomplete'));
+    }
+    response.error = { code, message };
+    return this.start() + this.event('response.failed', { response });
+  }
+
+  private start(): string {
+    if (this.started) {
+      return '';
+    }
+    this.started = true;
+    return (
+      this.event('response.created', { response: this.snapshot('in_progress') }) +
+      this.event('response.in_progress', { response: this.snapshot('in_progress') })
+    );
+  }
+
+  private text(delta: string): string {
+    let out = '';
+    if (this.open?.kind !== 'message') {
+      out += this.close();
+      const open: Open = {
+        kind: 'message',
+        index: this.output.length,
+        id: this.ids.item('msg'),
+        text: '',
+      };
+      this.open = open;
+      out += this.event('response.output_item.added', {
+        output_index: open.index,
+        item: messageItem(open.id, '', 'in_progress'),
+      });
+      out += this.event('response.content_part.added', {
+        item_id: open.id,
+        output_index: open.index,
+        content_index: 0,
+        part: outputText(''),
+      });
+    }
+    const open = this.open;
+    if (delta === '') {
+      return out;
+    }
+    open.text += delta;
+    return (
+      out +
+      this.event('response.output_text.delta', {
+        item_id: open.id,
+        output_index: open.index,
+        content_index: 0,
+        delta,
+        logprobs: [],
+      })
+    );
+  }
+
+  private toolCall(call: unknown): string {
+    if (!isObject(call)) {
+      return '';
+    }
+    const fn = isObject(call.function) ? call.function : {};
+    const chatIndex = typeof call.index === 'number' ? call.index : 0;
+    let out = '';
+    if (this.open?.kind !== 'call' || this.open.chatIndex !== chatIndex) {
+      out += this.close();
+      const open: Open = {
+        kind: 'call',
+        index: this.output.length,
+        id: this.ids.item('fc'),
+        callId: typeof call.id === 'string' && call.id !== '' ? call.id : this.ids.item('fc'),
+        name: typeof fn.name === 'string' ? fn.name : '',
+        args: '',
+        chatIndex,
+      };
+      this.open = open;
+      out += this.event('response.output_item.added', {
+        output_index: open.index,
+        item: this.openItem('in_progress'),
+      });
+    }
+    const open = this.open;
+    const delta = typeof fn.arguments === 'string' ? fn.arguments : '';
+    if (delta === '') {
+      return out;
+    }
+    open.args += delta;
+    return (
+      out +
+      this.event('response.function_call_arguments.delta', {
+        item_id: open.id,
+        output_index: open.index,
+        delta,
+      })
+    );
+  }
+
+  private image(image: unknown): string {
+    const item = imageItem(this.ids, image);
+    if (!item) {
+      return '';
+    }
+    const out = this.close();
+    const index = this.output.length;
+    this.output.push(item);
+    return (
+      out +
+      this.event('response.output_item.added', {
+        output_index: index,
+        item: { ...item, status: 'in_progress', result: null },
+      }) +
+      this.event('response.output_item.done', { output_index: index, item })
+    );
+  }
+
+  /** Ends the open item, if any, with its `.done` events. */
+  private close(): string {
+    const open = this.open;
+    if (!open) {
+      return '';
+    }
+    this.open = undefined;
+    const item = this.itemOf(open, 'completed');
+    this.output.push(item);
+    if (open.kind === 'message') {
+      const part = outputText(open.text);
+      return (
+        this.event('response.output_text.done', {
+          item_id: open.id,
+          output_index: open.index,
+          content_index: 0,
+          text: open.text,
+          logprobs: [],
+        }) +
+        this.event('response.content_part.done', {
+          item_id: open.id,
+          output_index: open.index,
+          content_index: 0,
+          part,
+        }) +
+        this.event('response.output_item.done', { output_index: open.index, item })
+      );
+    }
+    return (
+      this.event('response.function_call_arguments.done', {
+        item_id: open.id,
+        output_index: open.index,
+        name: open.name,
+        arguments: open.args,
+      }) + this.event('response.output_item.done', { output_index: open.index, item })
+    );
+  }
+
+  private openItem(status: 'in_progress' | 'incomplete'): OutputItem {
+    return this.itemOf(this.open as Open, status);
+  }
+
+  private itemOf(open: Open, status: 'in_progress' | 'completed' | 'incomplete'): OutputItem {
+    if (open.kind === 'message') {
+      const item = messageItem(open.id, open.text, status);
+      if (status !== 'in_progress') {
+        item.content = [outputText(open.text)];
+      }
+      return item;
+    }
+    return {
+      type: 'function_call',
+      id: open.id,
+      call_id: open.callId,
+      name: open.name,
+      arguments: status === 'in_progress' ? '' : open.args,
+      status,
+    };
+  }
+
+  private snapshot(status: ResponseObject['status']): ResponseObject {
+    return {
+      ...this.response,
+      status,
+      output: status === 'in_progress' ? [] : [...this.output],
+      usage: status === 'in_progress' ? null : this.usage,
+    };
+  }
+
+  private event(type: string, fields: Record<string, unknown>): string {
+    const data = JSON.stringify({ type, sequence_number: this.seq++, ...fields });
+    return `event: ${type}\ndata: ${data}\n\n`;
+  }
+}
