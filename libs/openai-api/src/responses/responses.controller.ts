@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nes
 import type { Response } from 'express';
 import { chatCallOf, SERVED_HEADERS } from '@app/chat';
 import { ApiErrorResponses } from '@app/contracts';
-import type { IdentifiedRequest } from '@app/observability';
+import type { IdentifiedRequest } from '@app/telemetry';
 import {
   RESPONSE_OBJECT_SCHEMA,
   RESPONSE_STREAM_DESCRIPTION,
