@@ -110,6 +110,28 @@ export interface AuthConfig {
   insecure: boolean;
 }
 
+/** How a trace is sampled (the `OTEL_TRACES_SAMPLER` values the gateway supports). */
+export type TracingSampler =
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio';
+
+/** OpenTelemetry tracing, from the standard `OTEL_*` variables; absent when tracing is off. */
+export interface TracingConfig {
+  /** OTLP/HTTP traces URL (`…/v1/traces`). */
+  url: string;
+  /** Headers sent with each export (e.g. an auth token). Never logged. */
+  headers: Record<string, string>;
+  serviceName: string;
+  resourceAttributes: Record<string, string>;
+  sampler: TracingSampler;
+  /** The ratio of the `traceidratio` samplers. */
+  ratio: number;
+}
+
 export interface GatewayConfig {
   source: string;
   server: ServerConfig;
@@ -118,6 +140,8 @@ export interface GatewayConfig {
   models: ModelEntry[];
   auth: AuthConfig;
   logLevel: LogLevelName;
+  /** Absent: tracing is off (the client's `traceparent` is still forwarded unchanged). */
+  tracing?: TracingConfig;
 }
 
 export type LogLevelName = 'error' | 'warn' | 'log' | 'debug' | 'verbose';

@@ -6,6 +6,7 @@ import { validateSync, type ValidationError } from 'class-validator';
 import { Document, LineCounter, isScalar, parse, parseDocument, visit } from 'yaml';
 import { ConfigError } from './config.error';
 import { GatewayFileSchema, KeysFileSchema } from './config.schema';
+import { tracingFromEnv } from './tracing-env';
 import type {
   AuthConfig,
   BackendConfig,
@@ -101,11 +102,21 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
 
   problems.push(...crossCheck(backends, models, parsed));
   const logLevel = parseLogLevel(env, problems);
+  const tracing = tracingFromEnv(env, problems);
   const auth = loadAuth(env, new Set(models.map((m) => m.alias)), problems);
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }
-  return { source: file, server, routing, backends, models, auth, logLevel };
+  return {
+    source: file,
+    server,
+    routing,
+    backends,
+    models,
+    auth,
+    logLevel,
+    ...(tracing && { tracing }),
+  };
 }
 
 /** `BACKEND_<NAME>_*`: the backend name upper-cased, every non-alphanumeric turned into `_`. */

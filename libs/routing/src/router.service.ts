@@ -19,7 +19,7 @@ import {
   UpstreamUnavailableError,
   type ChatCompletionRequest,
 } from '@app/contracts';
-import type { RequestRecord } from '@app/telemetry';
+import { attemptSpanId, upstreamTraceHeaders, type RequestRecord } from '@app/telemetry';
 import { BackendHealthService, modelKey } from './backend-health.service';
 import { BackendRegistry } from './backend-registry';
 import { TransportError } from './backends/upstream-transport';
@@ -156,14 +156,23 @@ export class RouterService {
         break;
       }
       const started = Date.now();
-      const outcome = await this.attempt(prepared, ctx, deadline);
+      const startedAt = performance.now();
+      const spanId = attemptSpanId(ctx.record?.trace);
+      const outcome = await this.attempt(prepared, ctx, deadline, spanId);
       const outcomeName =
         'kind' in outcome
           ? 'served'
           : outcome.action === 'final'
             ? 'refused'
             : outcome.verdict.reason;
-      ctx.record?.attempts.push({ backend, model, outcome: outcomeName, ms: Date.now() - started });
+      ctx.record?.attempts.push({
+        backend,
+        model,
+        outcome: outcomeName,
+        ms: Date.now() - started,
+        startedAt,
+        ...(spanId !== undefined && { spanId }),
+      });
       if ('kind' in outcome) {
         if (outcome.kind === 'json') {
           // A stream has succeeded only once it completes: the relay reports how it ended.
@@ -272,6 +281,7 @@ export class RouterService {
     { hop, request }: PreparedHop,
     ctx: DispatchContext,
     deadline: number,
+    spanId: string | undefined,
   ): Promise<Attempt> {
     const backend = this.registry.get(hop.backend);
     const body = Buffer.from(
@@ -287,6 +297,7 @@ export class RouterService {
         connectTimeoutMs: Math.min(this.config.routing.connect_timeout_ms, hopDeadline - now),
         headersTimeoutMs: hopDeadline - now,
         signal: ctx.signal,
+        trace: upstreamTraceHeaders(ctx.record?.trace, spanId),
       });
     } catch (err) {
       if (err instanceof TransportError) {

@@ -7,3 +7,5 @@ export * from './request-record';
 export * from './telemetry.middleware';
 export * from './telemetry.module';
 export * from './telemetry.tokens';
+export * from './trace-context';
+export * from './tracing.service';

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayMetrics } from './gateway-metrics';
 import { GATEWAY_LOGGER } from './telemetry.tokens';
+import { TracingService } from './tracing.service';
 import type { GatewayLogger } from './logger';
 import type { RequestRecord } from './request-record';
 
@@ -25,14 +26,16 @@ export class RequestObserver {
 
   constructor(
     private readonly metrics: GatewayMetrics,
+    private readonly tracing: TracingService,
     @Inject(GATEWAY_LOGGER) private readonly logger: GatewayLogger,
   ) {
     this.logAccess = logger.isLevelEnabled('info');
   }
 
   /** A request arrived. */
-  begin(record: RequestRecord): void {
+  begin(record: RequestRecord, req: IncomingMessage): void {
     this.metrics.begin(record);
+    this.tracing.begin(record, req.headers);
   }
 
   /**
@@ -59,6 +62,7 @@ export class RequestObserver {
     // A request refused before routing still names the model it asked for.
     const model = record.alias ?? requestedModel(req.body);
     this.metrics.observe({ record, aliasLabel: this.metrics.aliasLabel(model), seconds });
+    this.tracing.end(record, req.method, seconds);
     if (this.logAccess) {
       this.logger.info(accessLine(record, req, model, seconds), 'request');
     }

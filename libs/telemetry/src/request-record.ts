@@ -1,3 +1,5 @@
+import type { RequestTrace } from './trace-context';
+
 /** Which public API a request came in through. */
 export type ApiRoute = 'chat' | 'responses' | 'images' | 'other';
 
@@ -10,6 +12,10 @@ export interface AttemptRecord {
   outcome: string;
   /** Milliseconds from sending to the decision. */
   ms: number;
+  /** `performance.now()` when the attempt started. */
+  startedAt?: number;
+  /** The attempt's client span (tracing on and sampled), sent upstream as the `traceparent` parent. */
+  spanId?: string;
 }
 
 /**
@@ -50,6 +56,8 @@ export interface RequestRecord {
   dataPolicy?: string;
   /** The W3C trace id of the request's span (tracing on) or of the client's `traceparent`. */
   traceId?: string;
+  /** The request's trace context, when it has one (see `upstreamTraceHeaders`). */
+  trace?: RequestTrace;
 }
 
 /** A fresh record for a request that just arrived. */

@@ -26,7 +26,7 @@ export class TelemetryMiddleware implements NestMiddleware {
     identified.id = id;
     identified.record = record;
     res.setHeader('x-request-id', id);
-    this.observer.begin(record);
+    this.observer.begin(record, req);
     res.once('close', () => this.observer.end(record, req, res));
     next();
   }

@@ -5,6 +5,7 @@ import { MetricsServer } from './metrics-server';
 import { RequestObserver } from './request-observer';
 import { TelemetryMiddleware } from './telemetry.middleware';
 import { GATEWAY_LOGGER } from './telemetry.tokens';
+import { TracingService } from './tracing.service';
 
 export interface TelemetryOptions {
   /** The process's JSON log stream (also Nest's logger). */
@@ -13,7 +14,8 @@ export interface TelemetryOptions {
 
 /**
  * Request ids and the per-request record ({@link TelemetryMiddleware}, first stage of the request
- * pipeline), its one observer (JSON access log, Prometheus metrics on their own listener).
+ * pipeline), its one observer (JSON access log, Prometheus metrics on their own listener, OpenTelemetry
+ * spans when tracing is on).
  * Global: the logger and metrics are the process's.
  */
 @Global()
@@ -28,8 +30,9 @@ export class TelemetryModule {
         RequestObserver,
         TelemetryMiddleware,
         MetricsServer,
+        TracingService,
       ],
-      exports: [GATEWAY_LOGGER, GatewayMetrics, TelemetryMiddleware, MetricsServer],
+      exports: [GATEWAY_LOGGER, GatewayMetrics, TelemetryMiddleware, MetricsServer, TracingService],
     };
   }
 }

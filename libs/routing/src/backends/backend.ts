@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import axios from 'axios';
 import type { BackendConfig } from '@app/config';
+import type { TraceHeaders } from '@app/telemetry';
 import { sendUpstream } from './upstream-transport';
 
 export interface ChatCallOptions {
@@ -8,6 +9,8 @@ export interface ChatCallOptions {
   connectTimeoutMs: number;
   headersTimeoutMs: number;
   signal: AbortSignal;
+  /** W3C trace headers for this call (`traceparent`, `tracestate`), when the request has a trace. */
+  trace?: TraceHeaders;
 }
 
 /**
@@ -47,7 +50,7 @@ export abstract class Backend {
     return sendUpstream({
       method: 'POST',
       url: this.chatUrl,
-      headers: { ...this.baseHeaders, 'x-request-id': options.requestId },
+      headers: { ...this.baseHeaders, 'x-request-id': options.requestId, ...options.trace },
       body,
       connectTimeoutMs: options.connectTimeoutMs,
       headersTimeoutMs: options.headersTimeoutMs,
