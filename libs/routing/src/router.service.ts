@@ -155,7 +155,6 @@ export class RouterService {
         onlyRateLimited = false;
         break;
       }
-      const started = Date.now();
       const startedAt = performance.now();
       const spanId = attemptSpanId(ctx.record?.trace);
       const outcome = await this.attempt(prepared, ctx, deadline, spanId);
@@ -169,7 +168,7 @@ export class RouterService {
         backend,
         model,
         outcome: outcomeName,
-        ms: Date.now() - started,
+        ms: performance.now() - startedAt,
         startedAt,
         ...(spanId !== undefined && { spanId }),
       });

@@ -199,7 +199,8 @@ export class TracingService implements OnApplicationShutdown {
     const served = attempt.outcome === 'served';
     const start = performance.timeOrigin + (attempt.startedAt ?? record.startedAt);
     // A served stream's call lasts until the relay ends, not until its first event.
-    const end = served && record.stream === true ? requestEnd : start + attempt.ms;
+    const end =
+      served && record.stream === true ? requestEnd : Math.min(start + attempt.ms, requestEnd);
     const attributes: Attributes = {
       'gen_ai.operation.name': OPERATION[record.route],
       'gen_ai.request.model': record.alias,
