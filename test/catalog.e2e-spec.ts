@@ -1,6 +1,11 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import request from 'supertest';
 import { auth, startGateway, type RunningGateway } from './support/gateway';
+import {
+  CHAT_REQUEST_SCHEMA_NAME,
+  CREATE_CHAT_COMPLETION_REQUEST_SCHEMA,
+  toComponentSchemas,
+} from '@app/contracts';
 
 describe('catalog, auth and OpenAPI (e2e)', () => {
   let gw: RunningGateway;
@@ -225,6 +230,14 @@ describe('catalog, auth and OpenAPI (e2e)', () => {
     );
     expect(doc.paths['/v1/info'].get.security).toEqual([{ bearer: [] }]);
     expect(JSON.stringify(doc)).not.toContain('sk-e2e-client');
+    // The request schema is published exactly as the gateway validates it.
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.components.schemas).toMatchObject(
+      toComponentSchemas(CHAT_REQUEST_SCHEMA_NAME, CREATE_CHAT_COMPLETION_REQUEST_SCHEMA),
+    );
+    expect(
+      doc.paths['/v1/chat/completions'].post.requestBody.content['application/json'].schema,
+    ).toEqual({ $ref: `#/components/schemas/${CHAT_REQUEST_SCHEMA_NAME}` });
     await request(gw.url).get('/docs-yaml').expect(200).expect('content-type', /yaml/);
     await request(gw.url).get('/docs').expect(200).expect('content-type', /html/);
   });

@@ -11,8 +11,8 @@ import {
 import type { Response } from 'express';
 import {
   ApiErrorResponses,
+  CHAT_REQUEST_SCHEMA_NAME,
   ChatCompletionChunkDto,
-  ChatCompletionRequestDto,
   ChatCompletionResponseDto,
   type ChatCompletionRequest,
 } from '@app/contracts';
@@ -39,7 +39,7 @@ export class ChatController {
       "The request goes along the alias's fallback chain; image-output aliases answer with the image at " +
       '`choices[0].message.images[0].image_url.url`. Image generation can take 100–180 s: set client timeouts ≥ 240 s.',
   })
-  @ApiBody({ type: ChatCompletionRequestDto })
+  @ApiBody({ schema: { $ref: `#/components/schemas/${CHAT_REQUEST_SCHEMA_NAME}` } })
   @ApiResponse({
     status: 200,
     description:

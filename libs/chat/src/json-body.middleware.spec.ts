@@ -294,6 +294,16 @@ describe('parseJsonObject', () => {
     ).toThrow(expect.objectContaining({ code: 'forbidden_key', param: 'x.y[1].__proto__' }));
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
+
+  it.each([
+    ['{"top_k":1e309}', 'top_k'],
+    ['{"metadata":{"deep":[1,-1e400]}}', 'metadata.deep[1]'],
+    ['{"temperature":1e309}', 'temperature'],
+  ])('refuses %s: a number beyond the double range parses to Infinity', (raw, param) => {
+    expect(() => parseJsonObject(Buffer.from(raw))).toThrow(
+      expect.objectContaining({ code: 'invalid_value', param }),
+    );
+  });
 });
 
 describe('isJsonMediaType', () => {

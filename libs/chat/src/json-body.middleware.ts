@@ -14,7 +14,8 @@ const EXPECTS_CONTINUE = /^\s*100-continue\s*$/i;
 /**
  * Reads and parses a chat body under the gateway's own limits (Nest's body parser is off):
  * `application/json` only, no compressed bodies (no inflation, so no zip bombs), at most
- * `server.body_limit_bytes`, valid UTF-8, a JSON object, no prototype keys, bounded nesting.
+ * `server.body_limit_bytes`, valid UTF-8, a JSON object, no prototype keys, bounded nesting, no
+ * number beyond the double range.
  * Then `req.body` is the parsed object.
  */
 @Injectable()
@@ -72,12 +73,21 @@ export function parseJsonObject(raw: Buffer): Record<string, unknown> {
     // The parser's own message names positions and internals; the client gets a plain sentence.
     throw new InvalidRequestError('The request body is not valid JSON.', null, 'invalid_json');
   }
-  walkJson(parsed, (_value, key, cursor) => {
+  walkJson(parsed, (value, key, cursor) => {
     if (typeof key === 'string' && PROTOTYPE_KEYS.has(key)) {
       throw new InvalidRequestError(
         `The key "${key}" is not allowed anywhere in the body.`,
         cursor.path(),
         'forbidden_key',
+      );
+    }
+    // A JSON number beyond the double range (`1e309`) parses to Infinity: refused wherever it is.
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      const path = cursor.path();
+      throw new InvalidRequestError(
+        `Invalid value for '${path}': numbers must be finite.`,
+        path,
+        'invalid_value',
       );
     }
   });

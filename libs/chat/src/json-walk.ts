@@ -1,14 +1,10 @@
-import { InvalidRequestError } from '@app/contracts';
+import { InvalidRequestError, PROTOTYPE_KEYS as PROTOTYPE_KEY_LIST } from '@app/contracts';
 
 /** Deepest object/array nesting a chat body may have; real requests stay under ten. */
 export const MAX_JSON_DEPTH = 32;
 
 /** Keys that could reach an object's prototype if a consumer merged the body naively. */
-export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set([
-  '__proto__',
-  'constructor',
-  'prototype',
-]);
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(PROTOTYPE_KEY_LIST);
 
 /**
  * Most JSON values (counted as containers plus separators) a body may hold. A legitimate request

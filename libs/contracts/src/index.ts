@@ -5,5 +5,6 @@ export * from './openai-exception.filter';
 export * from './send-response';
 export * from './api-error-responses.decorator';
 export * from './chat/chat-completion.types';
-export * from './chat/chat-completion-request.dto';
+export * from './chat/create-chat-completion-request.schema';
 export * from './chat/chat-completion-response.dto';
+export * from './schema';

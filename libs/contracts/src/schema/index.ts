@@ -1,0 +1,4 @@
+export * from './data-uri';
+export * from './json-schema';
+export * from './request-validator';
+export * from './openapi-schemas';

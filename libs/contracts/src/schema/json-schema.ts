@@ -1,0 +1,90 @@
+/** A JSON Schema (draft 2020-12) document or subschema, as plain data. */
+export type JsonSchema = { [keyword: string]: unknown };
+
+/** Keys that could reach an object's prototype if a consumer merged the body naively. */
+export const PROTOTYPE_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
+/**
+ * Fields that would pick the upstream, its credentials or its fallbacks (LiteLLM's client-side
+ * routing parameters, OpenRouter's `provider`). Routing is the gateway's job: refused at any depth.
+ */
+export const ROUTING_CONTROL_KEYS: readonly string[] = [
+  'api_base',
+  'base_url',
+  'api_key',
+  'api_version',
+  'custom_llm_provider',
+  'extra_headers',
+  'user_config',
+  'fallbacks',
+  'context_window_fallbacks',
+  'content_policy_fallbacks',
+  'model_list',
+  'provider',
+];
+
+/** `{ $ref }` to a definition of the same document (`#/$defs/<name>`). */
+export function ref(name: string): JsonSchema {
+  return { $ref: `#/$defs/${name}` };
+}
+
+/**
+ * The definitions every gateway request schema shares: what any JSON value the gateway forwards
+ * untouched may hold (no routing-control or prototype key at any depth), and a client's own JSON
+ * Schema (a tool's `parameters`), where routing-named properties are the client's data.
+ * An error raised under a subschema carrying `x-error-code` is reported with that code.
+ */
+export const FORWARDED_DEFS: Record<string, JsonSchema> = {
+  ForwardedKey: {
+    description:
+      'A property name the gateway forwards: not a prototype key (`forbidden_key`) nor a ' +
+      'routing-control key (`unsupported_parameter`).',
+    not: { enum: [...PROTOTYPE_KEYS, ...ROUTING_CONTROL_KEYS] },
+    'x-error-code': 'unsupported_parameter',
+  },
+  SafeKey: {
+    description: 'Not `__proto__`, `constructor` or `prototype`.',
+    not: { enum: [...PROTOTYPE_KEYS] },
+    'x-error-code': 'forbidden_key',
+  },
+  ForwardedValue: {
+    description:
+      'Any JSON value, forwarded untouched. No object inside it may hold a routing-control key ' +
+      '(`api_base`, `base_url`, `api_key`, `provider`, `fallbacks`, …) or a prototype key.',
+    propertyNames: ref('ForwardedKey'),
+    additionalProperties: ref('ForwardedValue'),
+    items: ref('ForwardedValue'),
+  },
+  ClientJsonSchema: {
+    description:
+      "The client's own JSON Schema (e.g. a tool's arguments), forwarded untouched; its property " +
+      'names are free, save prototype keys.',
+    type: 'object',
+    propertyNames: ref('SafeKey'),
+    additionalProperties: ref('ClientJsonValue'),
+  },
+  ClientJsonValue: {
+    propertyNames: ref('SafeKey'),
+    additionalProperties: ref('ClientJsonValue'),
+    items: ref('ClientJsonValue'),
+  },
+};
+
+/**
+ * An object schema whose undeclared properties are forwarded untouched (vendor fields such as
+ * `top_k` or `chat_template_kwargs`), save routing-control and prototype keys.
+ */
+export function forwardedObject(
+  properties: Record<string, JsonSchema>,
+  required: readonly string[] = [],
+  extra: JsonSchema = {},
+): JsonSchema {
+  return {
+    type: 'object',
+    ...(required.length > 0 ? { required: [...required] } : {}),
+    properties,
+    propertyNames: ref('ForwardedKey'),
+    additionalProperties: ref('ForwardedValue'),
+    ...extra,
+  };
+}
