@@ -2,7 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { RequestMethod, type INestApplication } from '@nestjs/common';
 import { ChatService, chatCallOf, validateChatRequest, type ChatCall } from '@app/chat';
 import { GatewayError, InternalError, sendFailure } from '@app/contracts';
-import { ResponsesService } from '@app/openai-api';
+import { ImagesService, ResponsesService } from '@app/openai-api';
 import { JSON_BODY_ROUTES, REQUEST_PIPELINE, type Stage } from './request-pipeline';
 
 type BodyRequest = IncomingMessage & { body: unknown };
@@ -34,8 +34,11 @@ export class ChatFrontDoor {
   /** Every stage of the pipeline applies to the hot routes (API routes with a JSON body). */
   static from(app: INestApplication): ChatFrontDoor {
     const responses = app.get(ResponsesService, { strict: false });
+    const images = app.get(ImagesService, { strict: false });
     const routes = new Map<string, HotRoute>([
       ['/v1/responses', (call, body, res) => responses.create(call, body, res)],
+      ['/v1/images/generations', (call, body, res) => images.generate(call, body, res)],
+      ['/v1/images/edits', (call, body, res) => images.edit(call, body, res)],
     ]);
     for (const path of [CHAT_PATH, ...routes.keys()]) {
       const takesJson = JSON_BODY_ROUTES.some(

@@ -23,6 +23,8 @@ export interface Route {
 export const JSON_BODY_ROUTES: readonly Route[] = [
   { path: 'v1/chat/completions', method: RequestMethod.POST },
   { path: 'v1/responses', method: RequestMethod.POST },
+  { path: 'v1/images/generations', method: RequestMethod.POST },
+  { path: 'v1/images/edits', method: RequestMethod.POST },
 ];
 
 /**

@@ -7,3 +7,8 @@ export * from './responses/responses-stream';
 export * from './responses/responses-to-chat';
 export * from './responses/responses.service';
 export * from './responses/responses.types';
+export * from './images/chat-to-images';
+export * from './images/images-request.schema';
+export * from './images/images-to-chat';
+export * from './images/images.service';
+export * from './images/images.types';

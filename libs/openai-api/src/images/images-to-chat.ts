@@ -1,0 +1,115 @@
+import { checkImageUrl } from '@app/chat';
+import { InvalidRequestError, type ChatCompletionRequest, type ContentPart } from '@app/contracts';
+import { compileContract } from '../json-schema';
+import { IMAGE_EDIT_SCHEMA, IMAGE_GENERATION_SCHEMA } from './images-request.schema';
+import type { ImagesRequest } from './images.types';
+
+/** An Images API request as the chat completion an image-output alias answers. */
+export interface TranslatedImagesRequest {
+  chat: ChatCompletionRequest;
+  request: ImagesRequest;
+  readonly paramOf: (chatParam: string | null) => string | null;
+}
+
+const validateGeneration: (body: unknown) => asserts body is ImagesRequest =
+  compileContract<ImagesRequest>(IMAGE_GENERATION_SCHEMA);
+const validateEdit: (body: unknown) => asserts body is ImagesRequest =
+  compileContract<ImagesRequest>(IMAGE_EDIT_SCHEMA);
+
+/** Image options the backend takes in OpenRouter's `image_config`; `auto` means "send nothing". */
+const IMAGE_CONFIG = ['size', 'quality', 'output_format', 'background'] as const;
+
+/**
+ * Validates an images request and translates it to one chat completion: the prompt (and, for an
+ * edit, the input images after it) as the user message, `size` / `quality` / `output_format` /
+ * `background` in `image_config`. Refuses with 400 what the gateway cannot do: more than one
+ * image per request, a `url` response (nothing is stored), streams.
+ */
+export function imagesToChat(body: unknown, kind: 'generation' | 'edit'): TranslatedImagesRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new InvalidRequestError('The request body must be a JSON object.');
+  }
+  if (kind === 'edit') {
+    refuseEditExtras(body as Record<string, unknown>);
+    validateEdit(body);
+  } else {
+    validateGeneration(body);
+  }
+  const request = body;
+  if (request.response_format === 'url') {
+    throw new InvalidRequestError(
+      'response_format "url" is not supported: the gateway stores no images, so it has no URL to give. Use "b64_json".',
+      'response_format',
+      'unsupported_value',
+    );
+  }
+  if (typeof request.n === 'number' && request.n > 1) {
+    throw new InvalidRequestError(
+      `n: ${request.n} is not supported: the image models behind the gateway make one image per request. Send n: 1 (or omit it) and make ${request.n} requests.`,
+      'n',
+      'unsupported_value',
+    );
+  }
+  if (request.stream === true) {
+    throw new InvalidRequestError(
+      'stream: true is not supported for images: the backends deliver the finished image only. Omit stream.',
+      'stream',
+      'unsupported_value',
+    );
+  }
+  const content: ContentPart[] = [{ type: 'text', text: request.prompt }];
+  (request.images ?? []).forEach((image, i) => {
+    checkImageUrl(image.image_url, `images[${i}].image_url`);
+    content.push({ type: 'image_url', image_url: { url: image.image_url } });
+  });
+  const chat: ChatCompletionRequest = {
+    model: request.model,
+    messages: [{ role: 'user', content: kind === 'edit' ? content : request.prompt }],
+  };
+  const config: Record<string, string> = {};
+  for (const field of IMAGE_CONFIG) {
+    const value = request[field];
+    if (typeof value === 'string' && value !== 'auto') {
+      config[field] = value;
+    }
+  }
+  if (Object.keys(config).length > 0) {
+    chat.image_config = config;
+  }
+  if (request.user !== undefined) {
+    chat.user = request.user;
+  }
+  return { chat, request, paramOf: imagesParam };
+}
+
+function refuseEditExtras(body: Record<string, unknown>): void {
+  if (body.mask !== undefined && body.mask !== null) {
+    throw new InvalidRequestError(
+      'mask is not supported: the image models behind the gateway edit from the prompt and the input images only.',
+      'mask',
+      'unsupported_parameter',
+    );
+  }
+  if (body.image !== undefined) {
+    throw new InvalidRequestError(
+      'Send the input images as images: [{"image_url": "data:image/png;base64,…"}] in a JSON body.',
+      'image',
+      'unsupported_parameter',
+    );
+  }
+}
+
+/** `messages[0].content[2].image_url.url` → `images[1].image_url`; the prompt is `prompt`. */
+function imagesParam(param: string | null): string | null {
+  if (param === null) {
+    return null;
+  }
+  const image = /^messages\[0\]\.content\[(\d+)\]/.exec(param);
+  if (image && image[1] !== '0') {
+    return `images[${Number(image[1]) - 1}].image_url`;
+  }
+  if (param.startsWith('messages')) {
+    return 'prompt';
+  }
+  return param;
+}
