@@ -8,6 +8,14 @@ import {
   toComponentSchemas,
   type JsonSchema,
 } from '@app/contracts';
+import {
+  CREATE_RESPONSE_REQUEST_SCHEMA,
+  IMAGE_EDIT_SCHEMA,
+  IMAGE_EDIT_SCHEMA_NAME,
+  IMAGE_GENERATION_SCHEMA,
+  IMAGE_GENERATION_SCHEMA_NAME,
+  RESPONSES_REQUEST_SCHEMA_NAME,
+} from '@app/openai-api';
 
 /**
  * The request schemas the gateway validates with, by their OpenAPI name. Each is published as is
@@ -16,6 +24,9 @@ import {
  */
 const REQUEST_SCHEMAS: Record<string, JsonSchema> = {
   [CHAT_REQUEST_SCHEMA_NAME]: CREATE_CHAT_COMPLETION_REQUEST_SCHEMA,
+  [RESPONSES_REQUEST_SCHEMA_NAME]: CREATE_RESPONSE_REQUEST_SCHEMA,
+  [IMAGE_GENERATION_SCHEMA_NAME]: IMAGE_GENERATION_SCHEMA,
+  [IMAGE_EDIT_SCHEMA_NAME]: IMAGE_EDIT_SCHEMA,
 };
 
 /** The OpenAPI 3.1 document enterprise teams generate clients from. */

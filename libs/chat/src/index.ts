@@ -5,5 +5,4 @@ export * from './sse-relay';
 export * from './chat-request.pipe';
 export * from './json-body.middleware';
 export * from './validate-chat-request';
-export * from './json-walk';
 export * from './served-headers';

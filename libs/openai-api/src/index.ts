@@ -1,4 +1,4 @@
-export * from './json-schema';
+export * from './contract-fields';
 export * from './openai-api.module';
 export * from './responses/chat-to-response';
 export * from './responses/response.schema';

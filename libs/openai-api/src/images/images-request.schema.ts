@@ -1,57 +1,55 @@
-import type { JsonSchema } from '../json-schema';
+import { MAX_MODEL_LENGTH, type JsonSchema } from '@app/contracts';
+import { imageDataUri, nullable } from '../contract-fields';
+
+/** The schema names of the Images API requests, in the OpenAPI document. */
+export const IMAGE_GENERATION_SCHEMA_NAME = 'CreateImageRequest';
+export const IMAGE_EDIT_SCHEMA_NAME = 'CreateImageEditRequest';
 
 const common: Record<string, JsonSchema> = {
   model: {
     type: 'string',
     minLength: 1,
-    maxLength: 256,
+    maxLength: MAX_MODEL_LENGTH,
     description: 'An image-output alias: `nano-banana`, `gpt-image` or `image-gen`.',
-    example: 'nano-banana',
+    examples: ['nano-banana'],
   },
-  prompt: { type: 'string', minLength: 1, maxLength: 32000, example: 'A red fox in the snow' },
+  prompt: { type: 'string', minLength: 1, maxLength: 32000, examples: ['A red fox in the snow'] },
   n: {
-    type: 'integer',
+    type: nullable('integer'),
     minimum: 1,
     maximum: 10,
-    nullable: true,
     description:
       'Images per request: the image aliases make one; a larger `n` is refused with 400.',
   },
   size: {
-    type: 'string',
+    type: nullable('string'),
     maxLength: 32,
-    nullable: true,
     description: 'Passed to the backend as `image_config.size` (`auto` sends nothing).',
-    example: '1024x1024',
+    examples: ['1024x1024'],
   },
   quality: {
-    type: 'string',
-    enum: ['auto', 'low', 'medium', 'high', 'xhigh', 'max', 'standard', 'hd'],
-    nullable: true,
+    type: nullable('string'),
+    enum: ['auto', 'low', 'medium', 'high', 'xhigh', 'max', 'standard', 'hd', null],
     description: 'Passed to the backend as `image_config.quality` (`auto` sends nothing).',
   },
   output_format: {
-    type: 'string',
-    enum: ['png', 'jpeg', 'webp'],
-    nullable: true,
+    type: nullable('string'),
+    enum: ['png', 'jpeg', 'webp', null],
     description: 'Passed to the backend as `image_config.output_format`.',
   },
   background: {
-    type: 'string',
-    enum: ['transparent', 'opaque', 'auto'],
-    nullable: true,
+    type: nullable('string'),
+    enum: ['transparent', 'opaque', 'auto', null],
     description: 'Passed to the backend as `image_config.background` (`auto` sends nothing).',
   },
   response_format: {
-    type: 'string',
-    enum: ['b64_json', 'url'],
-    nullable: true,
+    type: nullable('string'),
+    enum: ['b64_json', 'url', null],
     description:
       'Only `b64_json` (the default): the gateway stores nothing, so it has no URL to give; `url` is refused with 400.',
   },
   stream: {
-    type: 'boolean',
-    nullable: true,
+    type: nullable('boolean'),
     description: 'Only `false`: partial-image streams are refused with 400.',
   },
   user: { type: 'string', maxLength: 256 },
@@ -59,8 +57,8 @@ const common: Record<string, JsonSchema> = {
 
 /** `POST /v1/images/generations`, the OpenAI Images API for the image-output aliases. */
 export const IMAGE_GENERATION_SCHEMA: JsonSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
   type: 'object',
-  title: 'CreateImageRequest',
   properties: common,
   required: ['model', 'prompt'],
   additionalProperties: false,
@@ -74,8 +72,8 @@ export const MAX_EDIT_IMAGES = 16;
  * base64 `data:` URIs in `images[].image_url`. Multipart uploads and masks are refused.
  */
 export const IMAGE_EDIT_SCHEMA: JsonSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
   type: 'object',
-  title: 'CreateImageEditRequest',
   properties: {
     ...common,
     images: {
@@ -85,10 +83,7 @@ export const IMAGE_EDIT_SCHEMA: JsonSchema = {
       items: {
         type: 'object',
         properties: {
-          image_url: {
-            type: 'string',
-            description: 'A base64 `data:image/<type>;base64,…` URI; URLs are refused.',
-          },
+          image_url: imageDataUri('A base64 `data:image/<type>;base64,…` URI; URLs are refused.'),
         },
         required: ['image_url'],
         additionalProperties: false,
@@ -115,7 +110,7 @@ export const IMAGES_RESPONSE_SCHEMA: JsonSchema = {
         required: ['b64_json'],
       },
     },
-    output_format: { type: 'string', example: 'png' },
+    output_format: { type: 'string', examples: ['png'] },
     usage: {
       type: 'object',
       properties: {

@@ -1,6 +1,10 @@
-import { checkImageUrl } from '@app/chat';
-import { InvalidRequestError, type ChatCompletionRequest, type ContentPart } from '@app/contracts';
-import { compileContract } from '../json-schema';
+import {
+  compileRequestValidator,
+  InvalidRequestError,
+  type ChatCompletionRequest,
+  type ContentPart,
+} from '@app/contracts';
+import { refuseUndeclaredFields } from '../contract-fields';
 import { IMAGE_EDIT_SCHEMA, IMAGE_GENERATION_SCHEMA } from './images-request.schema';
 import type { ImagesRequest } from './images.types';
 
@@ -11,10 +15,10 @@ export interface TranslatedImagesRequest {
   readonly paramOf: (chatParam: string | null) => string | null;
 }
 
-const validateGeneration: (body: unknown) => asserts body is ImagesRequest =
-  compileContract<ImagesRequest>(IMAGE_GENERATION_SCHEMA);
-const validateEdit: (body: unknown) => asserts body is ImagesRequest =
-  compileContract<ImagesRequest>(IMAGE_EDIT_SCHEMA);
+const validateGeneration: (body: unknown) => ImagesRequest =
+  compileRequestValidator<ImagesRequest>(IMAGE_GENERATION_SCHEMA);
+const validateEdit: (body: unknown) => ImagesRequest =
+  compileRequestValidator<ImagesRequest>(IMAGE_EDIT_SCHEMA);
 
 /** Image options the backend takes in OpenRouter's `image_config`; `auto` means "send nothing". */
 const IMAGE_CONFIG = ['size', 'quality', 'output_format', 'background'] as const;
@@ -29,13 +33,12 @@ export function imagesToChat(body: unknown, kind: 'generation' | 'edit'): Transl
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new InvalidRequestError('The request body must be a JSON object.');
   }
+  const raw = body as Record<string, unknown>;
   if (kind === 'edit') {
-    refuseEditExtras(body as Record<string, unknown>);
-    validateEdit(body);
-  } else {
-    validateGeneration(body);
+    refuseEditExtras(raw);
   }
-  const request = body;
+  refuseUndeclaredFields(raw, kind === 'edit' ? IMAGE_EDIT_SCHEMA : IMAGE_GENERATION_SCHEMA);
+  const request = kind === 'edit' ? validateEdit(raw) : validateGeneration(raw);
   if (request.response_format === 'url') {
     throw new InvalidRequestError(
       'response_format "url" is not supported: the gateway stores no images, so it has no URL to give. Use "b64_json".',
@@ -58,10 +61,9 @@ export function imagesToChat(body: unknown, kind: 'generation' | 'edit'): Transl
     );
   }
   const content: ContentPart[] = [{ type: 'text', text: request.prompt }];
-  (request.images ?? []).forEach((image, i) => {
-    checkImageUrl(image.image_url, `images[${i}].image_url`);
+  for (const image of request.images ?? []) {
     content.push({ type: 'image_url', image_url: { url: image.image_url } });
-  });
+  }
   const chat: ChatCompletionRequest = {
     model: request.model,
     messages: [{ role: 'user', content: kind === 'edit' ? content : request.prompt }],

@@ -5,8 +5,8 @@ import { chatCallOf, SERVED_HEADERS } from '@app/chat';
 import { ApiErrorResponses } from '@app/contracts';
 import type { IdentifiedRequest } from '@app/telemetry';
 import {
-  IMAGE_EDIT_SCHEMA,
-  IMAGE_GENERATION_SCHEMA,
+  IMAGE_EDIT_SCHEMA_NAME,
+  IMAGE_GENERATION_SCHEMA_NAME,
   IMAGES_RESPONSE_SCHEMA,
 } from './images-request.schema';
 import { ImagesService } from './images.service';
@@ -30,7 +30,7 @@ export class ImagesController {
       '`response_format: "url"` (the gateway stores nothing), `stream: true`. ' +
       TIMING,
   })
-  @ApiBody({ schema: IMAGE_GENERATION_SCHEMA })
+  @ApiBody({ schema: { $ref: `#/components/schemas/${IMAGE_GENERATION_SCHEMA_NAME}` } })
   @ApiResponse({
     status: 200,
     description: 'The generated image.',
@@ -55,7 +55,7 @@ export class ImagesController {
       'image aliases take image input). Multipart uploads (`image` files) get 415, `mask` gets 400. ' +
       TIMING,
   })
-  @ApiBody({ schema: IMAGE_EDIT_SCHEMA })
+  @ApiBody({ schema: { $ref: `#/components/schemas/${IMAGE_EDIT_SCHEMA_NAME}` } })
   @ApiResponse({
     status: 200,
     description: 'The edited image.',

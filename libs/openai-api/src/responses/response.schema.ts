@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../json-schema';
+import type { JsonSchema } from '@app/contracts';
 
 const usage: JsonSchema = {
   type: 'object',

@@ -1,119 +1,72 @@
-import { MAX_CONTENT_PARTS, MAX_MESSAGES, MAX_TOKENS_CAP, MAX_TOOLS } from '@app/contracts';
-import type { JsonSchema } from '../json-schema';
+import {
+  FORWARDED_DEFS,
+  MAX_CONTENT_PARTS,
+  MAX_MESSAGES,
+  MAX_MODEL_LENGTH,
+  MAX_TOKENS_CAP,
+  MAX_TOOLS,
+  ref,
+  TINY_PNG_DATA_URI,
+  type JsonSchema,
+} from '@app/contracts';
+import { imageDataUri, nullable } from '../contract-fields';
 
-const text = (maxLength?: number): JsonSchema => ({
-  type: 'string',
-  ...(maxLength !== undefined && { maxLength }),
+/** The schema name of the Responses request, in the OpenAPI document. */
+export const RESPONSES_REQUEST_SCHEMA_NAME = 'CreateResponseRequest';
+
+const tagged = (
+  type: string,
+  properties: JsonSchema,
+  required: string[],
+  description: string,
+): JsonSchema => ({
+  type: 'object',
+  description,
+  properties: { type: { type: 'string', const: type }, ...properties },
+  required: ['type', ...required],
+  additionalProperties: false,
 });
-
-const inputText: JsonSchema = {
-  type: 'object',
-  properties: { type: { type: 'string', enum: ['input_text'] }, text: text() },
-  required: ['type', 'text'],
-  additionalProperties: false,
-};
-
-const inputImage: JsonSchema = {
-  type: 'object',
-  description:
-    'An image as a base64 `data:image/<type>;base64,…` URI in `image_url`. URLs and `file_id` are refused: the gateway stores and fetches nothing.',
-  properties: {
-    type: { type: 'string', enum: ['input_image'] },
-    image_url: text(),
-    file_id: { type: 'string', nullable: true },
-    detail: { type: 'string', enum: ['low', 'high', 'auto'] },
-  },
-  required: ['type'],
-  additionalProperties: false,
-};
-
-const inputFile: JsonSchema = {
-  type: 'object',
-  description: 'Refused with 400: the gateway has no file store.',
-  properties: { type: { type: 'string', enum: ['input_file'] } },
-  required: ['type'],
-};
-
-const outputText: JsonSchema = {
-  type: 'object',
-  description: 'Text of an earlier assistant turn.',
-  properties: {
-    type: { type: 'string', enum: ['output_text'] },
-    text: text(),
-    annotations: { type: 'array' },
-    logprobs: { type: 'array' },
-  },
-  required: ['type', 'text'],
-  additionalProperties: false,
-};
-
-const refusal: JsonSchema = {
-  type: 'object',
-  properties: { type: { type: 'string', enum: ['refusal'] }, refusal: text() },
-  required: ['type', 'refusal'],
-  additionalProperties: false,
-};
 
 const contentPart: JsonSchema = {
   type: 'object',
   discriminator: { propertyName: 'type' },
-  required: ['type'],
-  oneOf: [inputText, inputImage, inputFile, outputText, refusal],
-};
-
-const messageItem: JsonSchema = {
-  type: 'object',
-  description: 'A message. `type` may be omitted (`{"role":"user","content":"hi"}`).',
-  properties: {
-    type: { type: 'string', enum: ['message'] },
-    id: text(256),
-    status: { type: 'string' },
-    role: { type: 'string', enum: ['user', 'assistant', 'system', 'developer'] },
-    content: {
-      oneOf: [
-        { type: 'string' },
-        { type: 'array', items: contentPart, maxItems: MAX_CONTENT_PARTS },
-      ],
+  oneOf: [
+    tagged('input_text', { text: { type: 'string' } }, ['text'], 'Text.'),
+    tagged(
+      'input_image',
+      {
+        image_url: imageDataUri('A base64 `data:image/<type>;base64,…` URI; URLs are refused.'),
+        file_id: { type: nullable('string'), description: 'Refused unless null: no file store.' },
+        detail: { type: 'string', enum: ['low', 'high', 'auto'] },
+      },
+      [],
+      'An image, inline as base64.',
+    ),
+    {
+      type: 'object',
+      description: 'Refused with 400: the gateway has no file store.',
+      properties: { type: { type: 'string', const: 'input_file' } },
+      required: ['type'],
     },
-    phase: { type: 'string', nullable: true },
-  },
-  required: ['type', 'role', 'content'],
-  additionalProperties: false,
+    tagged(
+      'output_text',
+      { text: { type: 'string' }, annotations: { type: 'array' }, logprobs: { type: 'array' } },
+      ['text'],
+      'Text of an earlier assistant turn.',
+    ),
+    tagged(
+      'refusal',
+      { refusal: { type: 'string' } },
+      ['refusal'],
+      'A refusal the model gave earlier.',
+    ),
+  ],
 };
 
-const functionCallItem: JsonSchema = {
-  type: 'object',
-  description: 'A function call the model made in an earlier turn.',
-  properties: {
-    type: { type: 'string', enum: ['function_call'] },
-    id: text(256),
-    call_id: { type: 'string', minLength: 1, maxLength: 256 },
-    name: { type: 'string', minLength: 1, maxLength: 256 },
-    arguments: text(),
-    status: { type: 'string' },
-  },
-  required: ['type', 'call_id', 'name', 'arguments'],
-  additionalProperties: false,
-};
-
-const functionCallOutputItem: JsonSchema = {
-  type: 'object',
-  description: "The caller's result of a function call.",
-  properties: {
-    type: { type: 'string', enum: ['function_call_output'] },
-    id: { type: 'string', nullable: true, maxLength: 256 },
-    call_id: { type: 'string', minLength: 1, maxLength: 256 },
-    output: {
-      oneOf: [
-        { type: 'string' },
-        { type: 'array', items: contentPart, maxItems: MAX_CONTENT_PARTS },
-      ],
-    },
-    status: { type: 'string', nullable: true },
-  },
-  required: ['type', 'call_id', 'output'],
-  additionalProperties: false,
-};
+const contentOf = (description: string): JsonSchema => ({
+  description,
+  anyOf: [{ type: 'string' }, { type: 'array', maxItems: MAX_CONTENT_PARTS, items: contentPart }],
+});
 
 /** Item types of the Responses API the gateway cannot take (stored state, hosted tools): refused by name. */
 export const REFUSED_ITEM_TYPES = [
@@ -140,198 +93,227 @@ export const REFUSED_ITEM_TYPES = [
   'compaction',
 ] as const;
 
-const refusedItem: JsonSchema = {
+const inputItem: JsonSchema = {
   type: 'object',
-  description:
-    'Refused with 400: these items need stored state or tools the gateway does not host.',
-  properties: { type: { type: 'string', enum: [...REFUSED_ITEM_TYPES] } },
-  required: ['type'],
+  discriminator: { propertyName: 'type' },
+  oneOf: [
+    tagged(
+      'message',
+      {
+        id: { type: 'string', maxLength: 256 },
+        status: { type: 'string' },
+        role: { type: 'string', enum: ['user', 'assistant', 'system', 'developer'] },
+        content: contentOf(
+          'A string, or `input_text` / `input_image` / `output_text` / `refusal` parts.',
+        ),
+        phase: { type: nullable('string') },
+      },
+      ['role', 'content'],
+      'A message; `type` may be omitted (`{"role":"user","content":"hi"}`).',
+    ),
+    tagged(
+      'function_call',
+      {
+        id: { type: 'string', maxLength: 256 },
+        call_id: { type: 'string', minLength: 1, maxLength: 256 },
+        name: { type: 'string', minLength: 1, maxLength: 256 },
+        arguments: { type: 'string' },
+        status: { type: 'string' },
+      },
+      ['call_id', 'name', 'arguments'],
+      'A function call the model made in an earlier turn.',
+    ),
+    tagged(
+      'function_call_output',
+      {
+        id: { type: nullable('string'), maxLength: 256 },
+        call_id: { type: 'string', minLength: 1, maxLength: 256 },
+        output: contentOf('The result: a string, or text parts.'),
+        status: { type: nullable('string') },
+      },
+      ['call_id', 'output'],
+      "The caller's result of a function call.",
+    ),
+    {
+      type: 'object',
+      description:
+        'Refused with 400: these items need stored state or tools the gateway does not host.',
+      properties: { type: { type: 'string', enum: [...REFUSED_ITEM_TYPES] } },
+      required: ['type'],
+    },
+  ],
 };
 
-const functionTool: JsonSchema = {
-  type: 'object',
-  properties: {
-    type: { type: 'string', enum: ['function'] },
-    name: { type: 'string', minLength: 1, maxLength: 256 },
-    description: { type: 'string', nullable: true },
-    parameters: { type: 'object', nullable: true },
-    strict: { type: 'boolean', nullable: true },
+const functionTool: JsonSchema = tagged(
+  'function',
+  {
+    name: { type: 'string', minLength: 1, maxLength: 256, examples: ['get_weather'] },
+    description: { type: nullable('string') },
+    parameters: { anyOf: [ref('ClientJsonSchema'), { type: 'null' }] },
+    strict: { type: nullable('boolean') },
   },
-  required: ['type', 'name'],
-  additionalProperties: false,
-};
+  ['name'],
+  'A function the model may call. Built-in tools (`web_search`, `file_search`, …) are refused.',
+);
 
 const textFormat: JsonSchema = {
   type: 'object',
   discriminator: { propertyName: 'type' },
-  required: ['type'],
   oneOf: [
-    {
-      type: 'object',
-      properties: { type: { type: 'string', enum: ['text'] } },
-      required: ['type'],
-      additionalProperties: false,
-    },
-    {
-      type: 'object',
-      properties: { type: { type: 'string', enum: ['json_object'] } },
-      required: ['type'],
-      additionalProperties: false,
-    },
-    {
-      type: 'object',
-      properties: {
-        type: { type: 'string', enum: ['json_schema'] },
+    tagged('text', {}, [], 'Plain text (the default).'),
+    tagged('json_object', {}, [], 'JSON mode: `response_format: {"type":"json_object"}` upstream.'),
+    tagged(
+      'json_schema',
+      {
         name: { type: 'string', minLength: 1, maxLength: 64 },
-        schema: { type: 'object' },
-        description: { type: 'string', nullable: true },
-        strict: { type: 'boolean', nullable: true },
+        schema: ref('ClientJsonSchema'),
+        description: { type: nullable('string') },
+        strict: { type: nullable('boolean') },
       },
-      required: ['type', 'name', 'schema'],
-      additionalProperties: false,
-    },
+      ['name', 'schema'],
+      'Structured output: `response_format: {"type":"json_schema",…}` upstream.',
+    ),
   ],
 };
 
-const toolChoice: JsonSchema = {
-  oneOf: [
-    { type: 'string', enum: ['none', 'auto', 'required'] },
-    {
-      type: 'object',
-      properties: { type: { type: 'string', enum: ['function'] }, name: { type: 'string' } },
-      required: ['type', 'name'],
-      additionalProperties: false,
-    },
-    {
-      type: 'object',
-      properties: {
-        type: { type: 'string', enum: ['allowed_tools'] },
-        mode: { type: 'string', enum: ['auto', 'required'] },
-        tools: {
-          type: 'array',
-          maxItems: MAX_TOOLS,
-          items: {
-            type: 'object',
-            properties: { type: { type: 'string', enum: ['function'] }, name: { type: 'string' } },
-            required: ['type', 'name'],
-            additionalProperties: false,
-          },
-        },
-      },
-      required: ['type', 'mode', 'tools'],
-      additionalProperties: false,
-    },
-  ],
-};
+const namedFunction = tagged(
+  'function',
+  { name: { type: 'string' } },
+  ['name'],
+  'A function by name.',
+);
 
 /**
  * `POST /v1/responses`: the stateless part of OpenAI's Responses API that maps onto chat
  * completions. Fields that need stored state or hosted tools are refused by name before this
- * schema runs (see `REFUSED_FIELDS`); any other field not declared here is refused too.
+ * schema runs, as is any field it does not declare.
  */
-export const RESPONSES_REQUEST_SCHEMA: JsonSchema = {
+export const CREATE_RESPONSE_REQUEST_SCHEMA: JsonSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
   type: 'object',
-  title: 'CreateResponseRequest',
+  description:
+    'The stateless Responses API, translated to a chat completion and routed like one. Fields that need stored state or hosted tools are refused by name.',
   properties: {
-    model: { type: 'string', minLength: 1, maxLength: 256, example: 'llama-4-scout' },
+    model: {
+      type: 'string',
+      minLength: 1,
+      maxLength: MAX_MODEL_LENGTH,
+      examples: ['llama-4-scout'],
+    },
     input: {
       description: 'A prompt string, or message / function_call / function_call_output items.',
-      oneOf: [
+      anyOf: [
         { type: 'string' },
-        {
-          type: 'array',
-          minItems: 1,
-          maxItems: MAX_MESSAGES,
-          items: {
-            type: 'object',
-            discriminator: { propertyName: 'type' },
-            required: ['type'],
-            oneOf: [messageItem, functionCallItem, functionCallOutputItem, refusedItem],
+        { type: 'array', minItems: 1, maxItems: MAX_MESSAGES, items: inputItem },
+      ],
+      examples: [
+        'Why is the sky blue?',
+        [
+          {
+            role: 'user',
+            content: [
+              { type: 'input_text', text: 'What is in this image?' },
+              { type: 'input_image', image_url: TINY_PNG_DATA_URI },
+            ],
           },
-        },
+        ],
       ],
     },
-    instructions: { type: 'string', nullable: true },
+    instructions: { type: nullable('string'), description: 'Sent as the first (system) message.' },
     tools: { type: 'array', maxItems: MAX_TOOLS, items: functionTool },
-    tool_choice: toolChoice,
-    parallel_tool_calls: { type: 'boolean', nullable: true },
+    tool_choice: {
+      description: '`none`, `auto`, `required`, a function by name, or `allowed_tools`.',
+      anyOf: [
+        { type: 'string', enum: ['none', 'auto', 'required'] },
+        namedFunction,
+        tagged(
+          'allowed_tools',
+          {
+            mode: { type: 'string', enum: ['auto', 'required'] },
+            tools: { type: 'array', maxItems: MAX_TOOLS, items: namedFunction },
+          },
+          ['mode', 'tools'],
+          'Restricts the model to some of the tools.',
+        ),
+      ],
+    },
+    parallel_tool_calls: { type: nullable('boolean') },
     text: {
       type: 'object',
       properties: {
         format: textFormat,
-        verbosity: { type: 'string', enum: ['low', 'medium', 'high'], nullable: true },
+        verbosity: { type: nullable('string'), enum: ['low', 'medium', 'high', null] },
       },
       additionalProperties: false,
     },
-    max_output_tokens: { type: 'integer', minimum: 1, maximum: MAX_TOKENS_CAP, nullable: true },
-    temperature: { type: 'number', minimum: 0, maximum: 2, nullable: true },
-    top_p: { type: 'number', minimum: 0, maximum: 1, nullable: true },
+    max_output_tokens: {
+      type: nullable('integer'),
+      minimum: 1,
+      maximum: MAX_TOKENS_CAP,
+      description:
+        "Sent as `max_tokens`; below the model's `min_max_tokens` it is raised (reported in `x-rust-api-applied`).",
+    },
+    temperature: { type: nullable('number'), minimum: 0, maximum: 2 },
+    top_p: { type: nullable('number'), minimum: 0, maximum: 1 },
     reasoning: {
-      type: 'object',
-      nullable: true,
+      type: nullable('object'),
       properties: {
         effort: {
-          type: 'string',
-          enum: ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'],
-          nullable: true,
+          type: nullable('string'),
+          enum: ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', null],
+          description: 'Sent as `reasoning_effort`.',
         },
       },
       additionalProperties: false,
     },
     metadata: {
-      type: 'object',
-      nullable: true,
+      type: nullable('object'),
       description: 'Up to 16 string pairs, echoed back on the response; never forwarded.',
       maxProperties: 16,
+      propertyNames: ref('ForwardedKey'),
       additionalProperties: { type: 'string', maxLength: 512 },
     },
-    stream: { type: 'boolean', nullable: true },
+    stream: { type: nullable('boolean'), description: 'The Responses API event stream (SSE).' },
     stream_options: {
-      type: 'object',
-      nullable: true,
+      type: nullable('object'),
       properties: { include_obfuscation: { type: 'boolean' } },
       additionalProperties: false,
     },
     store: {
-      type: 'boolean',
-      nullable: true,
+      type: nullable('boolean'),
       description: 'Only `false` (or absent): the gateway stores no response; `true` is refused.',
     },
     truncation: {
-      type: 'string',
-      enum: ['disabled', 'auto'],
-      nullable: true,
+      type: nullable('string'),
+      enum: ['disabled', 'auto', null],
       description:
         'Only `disabled`: the gateway never drops input to make it fit; `auto` is refused.',
     },
     include: {
-      type: 'array',
-      nullable: true,
+      type: nullable('array'),
       maxItems: 16,
-      description:
-        'Only `reasoning.encrypted_content` (no reasoning items are returned, so there is nothing to include); others are refused.',
       items: { type: 'string' },
+      description:
+        'Only `reasoning.encrypted_content` (no reasoning items are returned, so there is nothing to include).',
     },
     previous_response_id: {
-      type: 'string',
-      nullable: true,
+      type: nullable('string'),
       description: 'Refused unless null: the gateway stores no responses.',
     },
     conversation: {
-      type: 'string',
-      nullable: true,
+      type: nullable('string'),
       description: 'Refused unless null: the gateway stores no conversations.',
     },
     background: {
-      type: 'boolean',
-      nullable: true,
+      type: nullable('boolean'),
       description: 'Refused when true: background responses need stored state.',
     },
     user: { type: 'string', maxLength: 256 },
     safety_identifier: { type: 'string', maxLength: 256 },
     prompt_cache_key: { type: 'string', maxLength: 256 },
-    service_tier: { type: 'string', enum: ['auto', 'default', 'flex', 'priority'], nullable: true },
+    service_tier: { type: nullable('string'), enum: ['auto', 'default', 'flex', 'priority', null] },
   },
   required: ['model', 'input'],
   additionalProperties: false,
+  $defs: FORWARDED_DEFS,
 };

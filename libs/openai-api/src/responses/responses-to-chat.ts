@@ -1,7 +1,11 @@
-import { checkImageUrl, ROUTING_CONTROL_KEYS, walkJson } from '@app/chat';
-import { InvalidRequestError, type ChatCompletionRequest, type ChatMessage } from '@app/contracts';
-import { compileContract } from '../json-schema';
-import { REFUSED_ITEM_TYPES, RESPONSES_REQUEST_SCHEMA } from './responses-request.schema';
+import {
+  compileRequestValidator,
+  InvalidRequestError,
+  type ChatCompletionRequest,
+  type ChatMessage,
+} from '@app/contracts';
+import { refuseUndeclaredFields } from '../contract-fields';
+import { CREATE_RESPONSE_REQUEST_SCHEMA, REFUSED_ITEM_TYPES } from './responses-request.schema';
 import type {
   InputPart,
   ResponseEcho,
@@ -18,8 +22,9 @@ export interface TranslatedResponsesRequest {
   readonly paramOf: (chatParam: string | null) => string | null;
 }
 
-const validateShape: (body: unknown) => asserts body is ResponsesRequest =
-  compileContract<ResponsesRequest>(RESPONSES_REQUEST_SCHEMA);
+const validate: (body: unknown) => ResponsesRequest = compileRequestValidator<ResponsesRequest>(
+  CREATE_RESPONSE_REQUEST_SCHEMA,
+);
 
 const STATELESS =
   'The gateway is stateless: it stores no responses or conversations. Send the whole conversation in `input`.';
@@ -35,10 +40,9 @@ export function responsesToChat(body: unknown): TranslatedResponsesRequest {
   }
   const raw = body as Record<string, unknown>;
   refuseUnsupported(raw);
+  refuseUndeclaredFields(raw, CREATE_RESPONSE_REQUEST_SCHEMA);
   defaultMessageType(raw.input);
-  validateShape(raw);
-  refuseRoutingControl(raw);
-  const request: ResponsesRequest = raw;
+  const request = validate(raw);
   const { messages, params } = toMessages(request);
   const chat: ChatCompletionRequest = { model: request.model, messages };
   copyOptions(request, chat);
@@ -143,39 +147,6 @@ function defaultMessageType(input: unknown): void {
   }
 }
 
-/** Routing-control keys are refused at any depth, as on chat, except inside the caller's own JSON schemas. */
-function refuseRoutingControl(body: Record<string, unknown>): void {
-  walkJson(body, (value, key, cursor) => {
-    if (
-      typeof key === 'string' &&
-      ROUTING_CONTROL_KEYS.has(key) &&
-      !insideJsonSchema(cursor.keys)
-    ) {
-      const path = cursor.path();
-      throw new InvalidRequestError(
-        `"${path}" is not accepted: routing, credentials and fallbacks are chosen by the gateway.`,
-        path,
-        'unsupported_parameter',
-      );
-    }
-    if (typeof value === 'number' && !Number.isFinite(value)) {
-      const path = cursor.path();
-      throw new InvalidRequestError(
-        `Invalid value for '${path}': numbers must be finite.`,
-        path,
-        'invalid_value',
-      );
-    }
-  });
-}
-
-function insideJsonSchema(keys: ReadonlyArray<string | number>): boolean {
-  return (
-    (keys.length > 3 && keys[0] === 'tools' && keys[2] === 'parameters') ||
-    (keys.length > 3 && keys[0] === 'text' && keys[1] === 'format' && keys[2] === 'schema')
-  );
-}
-
 interface Messages {
   messages: ChatMessage[];
   /** The Responses path each chat message came from (`instructions`, `input`, `input[3]`). */
@@ -274,7 +245,6 @@ function contentPart(part: InputPart, path: string): ChatPart {
           'missing_required_parameter',
         );
       }
-      checkImageUrl(part.image_url, `${path}.image_url`);
       const detail = part.detail !== undefined ? { detail: part.detail } : {};
       return { type: 'image_url', image_url: { url: part.image_url, ...detail } };
     }

@@ -9,7 +9,7 @@ import {
   RESPONSE_STREAM_DESCRIPTION,
   RESPONSE_STREAM_EXAMPLE,
 } from './response.schema';
-import { RESPONSES_REQUEST_SCHEMA } from './responses-request.schema';
+import { RESPONSES_REQUEST_SCHEMA_NAME } from './responses-request.schema';
 import { ResponsesService } from './responses.service';
 
 @ApiTags('responses')
@@ -29,7 +29,7 @@ export class ResponsesController {
       '`previous_response_id`, `conversation`, `store: true`, `background: true`, `prompt`, `truncation: "auto"`, built-in ' +
       'tools, `item_reference` and other stored or hosted items, `input_file`, image URLs and `file_id`s (inline base64 only).',
   })
-  @ApiBody({ schema: RESPONSES_REQUEST_SCHEMA })
+  @ApiBody({ schema: { $ref: `#/components/schemas/${RESPONSES_REQUEST_SCHEMA_NAME}` } })
   @ApiResponse({
     status: 200,
     description: 'The response: JSON, or the Responses API event stream with `stream: true`.',
