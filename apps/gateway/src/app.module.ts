@@ -7,8 +7,10 @@ import { ChatModule } from '@app/chat';
 import { ConfigModule, type GatewayConfig } from '@app/config';
 import { ContractsModule } from '@app/contracts';
 import { HealthModule } from '@app/health';
+import { LimitsModule } from '@app/limits';
 import { OpenAiApiModule } from '@app/openai-api';
 import { RoutingModule } from '@app/routing';
+import { StoreModule } from '@app/store';
 import { TelemetryModule, type TelemetryOptions } from '@app/telemetry';
 import { REQUEST_PIPELINE, routesOf, type Stage } from './request-pipeline';
 
@@ -22,10 +24,12 @@ export class AppModule implements NestModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        StoreModule,
         ContractsModule,
         TelemetryModule.forRoot(telemetry),
         HealthModule,
         AuthModule,
+        LimitsModule,
         CatalogModule,
         RoutingModule,
         ChatModule,

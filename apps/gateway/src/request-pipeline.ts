@@ -3,6 +3,7 @@ import { RequestMethod, type Type } from '@nestjs/common';
 import { ApiKeyMiddleware } from '@app/auth';
 import { JsonBodyMiddleware } from '@app/chat';
 import { DrainMiddleware } from '@app/health';
+import { LimitsMiddleware, OverloadGate } from '@app/limits';
 import { TelemetryMiddleware } from '@app/telemetry';
 
 /** A stage of the request path: a Nest middleware provider, which stays the one instance used. */
@@ -35,7 +36,11 @@ export const JSON_BODY_ROUTES: readonly Route[] = [
 export const REQUEST_PIPELINE: ReadonlyArray<{ stage: Type<Stage>; on: StageScope }> = [
   { stage: TelemetryMiddleware, on: 'every request' },
   { stage: DrainMiddleware, on: 'every request' },
+  // Before auth and before any body byte: in-flight requests and body bytes held, process-wide.
+  { stage: OverloadGate, on: 'json body' },
   { stage: ApiKeyMiddleware, on: 'api' },
+  // The key's request rate and concurrency (and a spent token budget), before its body is read.
+  { stage: LimitsMiddleware, on: 'json body' },
   { stage: JsonBodyMiddleware, on: 'json body' },
 ];
 

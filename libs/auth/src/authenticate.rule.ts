@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { sha256, type ClientKey, type DataPolicy } from '@app/config';
+import { sha256, type ClientKey, type DataPolicy, type KeyLimits } from '@app/config';
 
 /** Who is calling: the key's name (never the key), the aliases it may use, where its prompts may go. */
 export interface Principal {
@@ -7,6 +7,8 @@ export interface Principal {
   models?: ReadonlySet<string>;
   /** `local_only`: routed only to hops whose data stays on the DGX. */
   dataPolicy?: DataPolicy;
+  /** The key's limits (requests, tokens, concurrency, budgets); absent when it has none. */
+  limits?: KeyLimits;
 }
 
 export type AuthOutcome =
@@ -42,7 +44,12 @@ export function authenticate(
   return match
     ? {
         ok: true,
-        principal: { keyName: match.name, models: match.models, dataPolicy: match.dataPolicy },
+        principal: {
+          keyName: match.name,
+          models: match.models,
+          dataPolicy: match.dataPolicy,
+          limits: match.limits,
+        },
       }
     : { ok: false, code: 'invalid_api_key' };
 }

@@ -57,7 +57,7 @@ export class ChatController {
       },
     },
   })
-  @ApiErrorResponses(400, 401, 404, 413, 415, 502, 503)
+  @ApiErrorResponses(400, 401, 404, 413, 415, 429, 502, 503)
   async create(
     @Body(ChatRequestPipe) request: ChatCompletionRequest,
     @Req() req: IdentifiedRequest,

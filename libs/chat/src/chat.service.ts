@@ -4,6 +4,7 @@ import { CatalogService } from '@app/catalog';
 import { GATEWAY_CONFIG, type GatewayConfig } from '@app/config';
 import { GatewayError, sendJson, type ChatCompletionRequest } from '@app/contracts';
 import { LifecycleService } from '@app/health';
+import { LimitsService } from '@app/limits';
 import {
   BackendHealthService,
   RouterService,
@@ -42,6 +43,7 @@ export class ChatService {
     private readonly router: RouterService,
     private readonly health: BackendHealthService,
     private readonly lifecycle: LifecycleService,
+    private readonly limits: LimitsService,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
@@ -57,6 +59,9 @@ export class ChatService {
   ): Promise<void> {
     const { principal, requestId, record, dataPolicy } = call;
     const entry = this.catalog.require(request.model, principal);
+    if (principal.limits) {
+      await this.limits.admitModel(principal, entry.alias, request, res);
+    }
     if (record) {
       record.alias = entry.alias;
       record.stream = request.stream === true;

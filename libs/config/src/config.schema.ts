@@ -20,7 +20,7 @@ import {
 } from 'class-validator';
 
 const MODALITIES = ['text', 'image', 'audio', 'video'];
-const ALIAS_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+export const ALIAS_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 // Validation shapes of config/gateway.yaml. Unknown keys are refused, so a typo names itself.
 
@@ -31,6 +31,8 @@ export class ServerSchema {
   @IsInt() @Min(1024) body_limit_bytes = 20 * 1024 * 1024;
   @IsNumber() @Min(0) shutdown_delay_seconds = 5;
   @IsNumber() @Min(0) shutdown_grace_seconds = 270;
+  @IsInt() @Min(0) max_inflight_requests = 256;
+  @IsInt() @Min(0) max_inflight_body_bytes = 256 * 1024 * 1024;
 }
 
 export class RoutingSchema {
@@ -135,9 +137,20 @@ export class KeysFileEntrySchema {
   key: string;
   @IsOptional() @IsArray() @IsString({ each: true }) models?: string[];
   @IsOptional() @IsIn(['any', 'local_only']) data_policy?: string;
+  // Checked by readLimits (limits-config.ts), which names every bad entry.
+  @IsOptional() @IsObject() limits?: Record<string, unknown>;
+}
+
+export class KeysFileDefaultsSchema {
+  @IsOptional() @IsObject() limits?: Record<string, unknown>;
 }
 
 export class KeysFileSchema {
+  @IsOptional() @IsObject() alias_groups?: Record<string, unknown>;
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => KeysFileDefaultsSchema)
+  defaults?: KeysFileDefaultsSchema;
   @IsArray()
   @ValidateNested({ each: true })
   @Type(() => KeysFileEntrySchema)

@@ -70,6 +70,10 @@ export interface ServerConfig {
   body_limit_bytes: number;
   shutdown_delay_seconds: number;
   shutdown_grace_seconds: number;
+  /** Requests in flight past which new ones get 503 `overloaded` before their body is read; 0: no cap. */
+  max_inflight_requests: number;
+  /** Request-body bytes held in memory (declared, or the body limit for chunked bodies) past which new requests get 503 `overloaded`; 0: no cap. */
+  max_inflight_body_bytes: number;
 }
 
 export interface RoutingConfig {
@@ -102,6 +106,42 @@ export interface ClientKey {
   models?: ReadonlySet<string>;
   /** `local_only`: this key's prompts never leave the DGX. Absent: `any`. */
   dataPolicy?: DataPolicy;
+  /** The key's limits (its own over the defaults); absent when it has none. */
+  limits?: KeyLimits;
+}
+
+/** The per-key limits of the keys file, each optional. */
+export const LIMIT_NAMES = [
+  'requests_per_minute',
+  'tokens_per_minute',
+  'concurrent_requests',
+  'tokens_per_day',
+  'tokens_per_month',
+] as const;
+export type LimitName = (typeof LIMIT_NAMES)[number];
+export type LimitValues = Partial<Record<LimitName, number>>;
+
+/** A key's limits: key-wide, plus further limits per alias or per alias group (`per_alias`). */
+export interface KeyLimits extends LimitValues {
+  /** By alias or group name: limits counted over the requests for that alias (or any alias of the group). */
+  per_alias?: Record<string, LimitValues>;
+}
+
+/** What the limits stage does while Redis is unreachable. */
+export type RedisFailurePolicy = 'local' | 'open' | 'closed';
+
+export interface LimitsConfig {
+  /** Named groups of aliases (`alias_groups` of the keys file), usable as `per_alias` entries. */
+  groups: Record<string, string[]>;
+  /** `local` (default): each replica enforces the limits on its own; `open`: no limits; `closed`: 503. */
+  redis_failure_policy: RedisFailurePolicy;
+}
+
+export interface StoreConfig {
+  /** `REDIS_URL`: limits and circuit state shared by every replica; absent: in this process's memory. */
+  redis_url?: string;
+  /** `REDIS_KEY_PREFIX`, `dgx-gw:` by default. */
+  key_prefix: string;
 }
 
 export interface AuthConfig {
@@ -139,6 +179,8 @@ export interface GatewayConfig {
   backends: BackendConfig[];
   models: ModelEntry[];
   auth: AuthConfig;
+  limits: LimitsConfig;
+  store: StoreConfig;
   logLevel: LogLevelName;
   /** Absent: tracing is off (the client's `traceparent` is still forwarded unchanged). */
   tracing?: TracingConfig;

@@ -172,4 +172,97 @@ describe('loadConfig', () => {
       /badkeys\.yaml:4: keys\[0\]\.models: unknown alias gpt-9/,
     );
   });
+
+  describe('limits in the keys file', () => {
+    const keysFile = (text: string): string => writeConfig(text, 'limits-keys.yaml');
+
+    it('merges key limits over GATEWAY_DEFAULT_* over the file defaults, per alias too', () => {
+      const file = keysFile(
+        [
+          'alias_groups:',
+          '  cloud: [gpt-5.5-pro, claude-opus-4.7]',
+          'defaults:',
+          '  limits:',
+          '    requests_per_minute: 60',
+          '    tokens_per_day: 1000',
+          '    per_alias: { cloud: { requests_per_minute: 5 } }',
+          'keys:',
+          '  - name: team-a',
+          '    key: team-a-key-0123456789',
+          '    limits:',
+          '      tokens_per_day: null',
+          '      concurrent_requests: 4',
+          '      per_alias: { cloud: { tokens_per_month: 9 }, gpt-5.5-pro: { requests_per_minute: 1 } }',
+        ].join('\n'),
+      );
+      const config = loadConfig({
+        GATEWAY_API_KEYS: 'plain-key-0123456789',
+        GATEWAY_API_KEYS_FILE: file,
+        GATEWAY_DEFAULT_REQUESTS_PER_MINUTE: '120',
+      });
+      expect(config.limits.groups).toEqual({ cloud: ['gpt-5.5-pro', 'claude-opus-4.7'] });
+      const [plain, teamA] = config.auth.keys;
+      expect(plain.limits).toEqual({
+        requests_per_minute: 120,
+        tokens_per_day: 1000,
+        per_alias: { cloud: { requests_per_minute: 5 } },
+      });
+      expect(teamA.limits).toEqual({
+        requests_per_minute: 120,
+        concurrent_requests: 4,
+        per_alias: {
+          cloud: { requests_per_minute: 5, tokens_per_month: 9 },
+          'gpt-5.5-pro': { requests_per_minute: 1 },
+        },
+      });
+    });
+
+    it('names every bad limit with its line', () => {
+      const file = keysFile(
+        [
+          'alias_groups:',
+          '  llama-4-scout: [gpt-5.5-pro]',
+          '  cheap: [gpt-9]',
+          'keys:',
+          '  - name: team-a',
+          '    key: team-a-key-0123456789',
+          '    limits:',
+          '      request_per_minute: 5',
+          '      tokens_per_day: 0',
+          '      per_alias: { nope: { requests_per_minute: 1 } }',
+        ].join('\n'),
+      );
+      expect(problemsOf(() => loadConfig({ GATEWAY_API_KEYS_FILE: file }))).toEqual([
+        expect.stringMatching(
+          /:2: alias_groups\.llama-4-scout: "llama-4-scout" is already an alias/,
+        ),
+        expect.stringMatching(/:3: alias_groups\.cheap: unknown alias "gpt-9"/),
+        expect.stringMatching(/:8: keys\[0\]\.limits\.request_per_minute: unknown limit/),
+        expect.stringMatching(/:9: keys\[0\]\.limits\.tokens_per_day: must be a whole number ≥ 1/),
+        expect.stringMatching(
+          /:10: keys\[0\]\.limits\.per_alias\.nope: unknown alias or alias group/,
+        ),
+      ]);
+    });
+
+    it('reads REDIS_URL, the key prefix, the failure policy and the overload caps', () => {
+      const config = loadConfig({
+        ...keyEnv,
+        REDIS_URL: 'redis://redis:6379/0',
+        LIMITS_REDIS_FAILURE_POLICY: 'closed',
+        GATEWAY_MAX_INFLIGHT_REQUESTS: '10',
+      });
+      expect(config.store).toEqual({ redis_url: 'redis://redis:6379/0', key_prefix: 'dgx-gw:' });
+      expect(config.limits.redis_failure_policy).toBe('closed');
+      expect(config.server.max_inflight_requests).toBe(10);
+      expect(
+        problemsOf(() =>
+          loadConfig({ ...keyEnv, REDIS_URL: 'http://x', LIMITS_REDIS_FAILURE_POLICY: 'maybe' }),
+        ),
+      ).toEqual([
+        'LIMITS_REDIS_FAILURE_POLICY: must be one of local, open, closed',
+        'REDIS_URL: must be a redis:// or rediss:// URL',
+      ]);
+    });
+  });
 });

@@ -7,15 +7,26 @@ import { Document, LineCounter, isScalar, parse, parseDocument, visit } from 'ya
 import { ConfigError } from './config.error';
 import { GatewayFileSchema, KeysFileSchema } from './config.schema';
 import { tracingFromEnv } from './tracing-env';
-import type {
-  AuthConfig,
-  BackendConfig,
-  BackendHop,
-  ClientKey,
-  GatewayConfig,
-  LogLevelName,
-  ModelEntry,
+import {
+  LIMIT_NAMES,
+  type AuthConfig,
+  type BackendConfig,
+  type BackendHop,
+  type ClientKey,
+  type GatewayConfig,
+  type LimitsConfig,
+  type LogLevelName,
+  type ModelEntry,
+  type RedisFailurePolicy,
+  type StoreConfig,
 } from './gateway-config';
+import {
+  readAliasGroups,
+  readLimits,
+  resolveLimits,
+  type KeyLimitLayer,
+  type LimitLayer,
+} from './limits-config';
 
 export const DEFAULT_CONFIG_PATH = 'config/gateway.yaml';
 
@@ -91,6 +102,22 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     86400,
     problems,
   );
+  server.max_inflight_requests = envInt(
+    env,
+    'GATEWAY_MAX_INFLIGHT_REQUESTS',
+    server.max_inflight_requests,
+    0,
+    1_000_000,
+    problems,
+  );
+  server.max_inflight_body_bytes = envInt(
+    env,
+    'GATEWAY_MAX_INFLIGHT_BODY_BYTES',
+    server.max_inflight_body_bytes,
+    0,
+    2 ** 40,
+    problems,
+  );
   routing.health_interval_seconds = envInt(
     env,
     'BACKEND_HEALTH_INTERVAL_SECONDS',
@@ -103,7 +130,12 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   problems.push(...crossCheck(backends, models, parsed));
   const logLevel = parseLogLevel(env, problems);
   const tracing = tracingFromEnv(env, problems);
-  const auth = loadAuth(env, new Set(models.map((m) => m.alias)), problems);
+  const { auth, groups } = loadAuth(env, new Set(models.map((m) => m.alias)), problems);
+  const limits: LimitsConfig = {
+    groups,
+    redis_failure_policy: parseFailurePolicy(env, problems),
+  };
+  const store = loadStore(env, problems);
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }
@@ -114,6 +146,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     backends,
     models,
     auth,
+    limits,
+    store,
     logLevel,
     ...(tracing && { tracing }),
   };
@@ -370,16 +404,69 @@ function envInt(
 /** The same rule as the keys file: 16–4096 printable characters without spaces. */
 const TOKEN = /^[\x21-\x7e]{16,4096}$/;
 
-function loadAuth(env: Env, aliases: Set<string>, problems: string[]): AuthConfig {
+const FAILURE_POLICIES: RedisFailurePolicy[] = ['local', 'open', 'closed'];
+
+function parseFailurePolicy(env: Env, problems: string[]): RedisFailurePolicy {
+  const raw = (env.LIMITS_REDIS_FAILURE_POLICY || 'local').toLowerCase();
+  if (!FAILURE_POLICIES.includes(raw as RedisFailurePolicy)) {
+    problems.push(`LIMITS_REDIS_FAILURE_POLICY: must be one of ${FAILURE_POLICIES.join(', ')}`);
+    return 'local';
+  }
+  return raw as RedisFailurePolicy;
+}
+
+function loadStore(env: Env, problems: string[]): StoreConfig {
+  const url = env.REDIS_URL?.trim();
+  if (url && !/^rediss?:\/\/[^\s]+$/.test(url)) {
+    problems.push('REDIS_URL: must be a redis:// or rediss:// URL');
+  }
+  const prefix = env.REDIS_KEY_PREFIX ?? 'dgx-gw:';
+  if (!/^[\x21-\x7e]{0,64}$/.test(prefix)) {
+    problems.push('REDIS_KEY_PREFIX: must be at most 64 printable characters without spaces');
+  }
+  return { ...(url && { redis_url: url }), key_prefix: prefix };
+}
+
+/** `GATEWAY_DEFAULT_<LIMIT>`: defaults for every key, over the keys file's `defaults.limits`. */
+function envLimitDefaults(env: Env, problems: string[]): LimitLayer {
+  const layer: LimitLayer = {};
+  for (const name of LIMIT_NAMES) {
+    const value = envInt(env, `GATEWAY_DEFAULT_${name.toUpperCase()}`, 0, 1, 2 ** 52, problems);
+    if (value > 0) {
+      layer[name] = value;
+    }
+  }
+  return layer;
+}
+
+function loadAuth(
+  env: Env,
+  aliases: Set<string>,
+  problems: string[],
+): { auth: AuthConfig; groups: Record<string, string[]> } {
   const keys: ClientKey[] = [];
-  const add = (name: string, key: string, models?: string[], dataPolicy?: string): void => {
-    keys.push({
+  let groups: Record<string, string[]> = {};
+  let fileDefaults: KeyLimitLayer | undefined;
+  const envDefaults = envLimitDefaults(env, problems);
+  const fileKeys: ClientKey[] = [];
+  const add = (
+    name: string,
+    key: string,
+    models?: string[],
+    dataPolicy?: string,
+    limits?: KeyLimitLayer,
+    into: ClientKey[] = keys,
+  ): void => {
+    const resolved = resolveLimits([fileDefaults, envDefaults, limits]);
+    into.push({
       name,
       sha256: sha256(key),
       models: models ? new Set(models) : undefined,
       ...(dataPolicy === 'local_only' && { dataPolicy: dataPolicy }),
+      ...(resolved && { limits: resolved }),
     });
   };
+  const plain: Array<[string, string]> = [];
   (env.GATEWAY_API_KEYS ?? '')
     .split(',')
     .map((k) => k.trim())
@@ -390,7 +477,7 @@ function loadAuth(env: Env, aliases: Set<string>, problems: string[]): AuthConfi
           `GATEWAY_API_KEYS: key #${i + 1} must be 16–4096 printable characters without spaces`,
         );
       } else {
-        add(`key-${i + 1}`, key);
+        plain.push([`key-${i + 1}`, key]);
       }
     });
   if (env.GATEWAY_API_KEYS_FILE) {
@@ -398,19 +485,31 @@ function loadAuth(env: Env, aliases: Set<string>, problems: string[]): AuthConfi
     try {
       const parsed = parseYamlFile(file, {});
       const schema = validateAgainst(KeysFileSchema, parsed);
+      const at = (path: PathSegment[], message: string): number =>
+        problems.push(`${locate(file, parsed.doc, parsed.lines, path)}: ${message}`);
+      groups = readAliasGroups(schema.alias_groups, aliases, at);
+      const scopes = new Set([...aliases, ...Object.keys(groups)]);
+      if (schema.defaults?.limits !== undefined) {
+        fileDefaults = readLimits(schema.defaults.limits, ['defaults', 'limits'], scopes, at);
+      }
       schema.keys.forEach((k, i) => {
         const unknown = (k.models ?? []).filter((m) => !aliases.has(m));
         if (unknown.length > 0) {
-          problems.push(
-            `${locate(file, parsed.doc, parsed.lines, ['keys', i, 'models'])}: unknown alias ${unknown.join(', ')}`,
-          );
+          at(['keys', i, 'models'], `unknown alias ${unknown.join(', ')}`);
         }
-        add(k.name, k.key, k.models, k.data_policy);
+        const limits =
+          k.limits === undefined
+            ? undefined
+            : readLimits(k.limits, ['keys', i, 'limits'], scopes, at);
+        add(k.name, k.key, k.models, k.data_policy, limits, fileKeys);
       });
     } catch (err) {
       problems.push(...(err instanceof ConfigError ? err.problems : [String(err)]));
     }
   }
+  // Plain keys take the defaults, which the keys file (read above) may declare.
+  plain.forEach(([name, key]) => add(name, key));
+  keys.push(...fileKeys);
   const insecure = /^(1|true|yes)$/i.test(env.GATEWAY_INSECURE_NO_AUTH ?? '');
   if (keys.length === 0 && !insecure) {
     problems.push(
@@ -418,7 +517,7 @@ function loadAuth(env: Env, aliases: Set<string>, problems: string[]): AuthConfi
         'GATEWAY_INSECURE_NO_AUTH=true runs without authentication, for local development only)',
     );
   }
-  return { keys, insecure: insecure && keys.length === 0 };
+  return { auth: { keys, insecure: insecure && keys.length === 0 }, groups };
 }
 
 /** SHA-256 digest of a client token; tokens are compared as digests, in constant time. */

@@ -75,6 +75,26 @@ const EXAMPLES: Record<
       ],
     },
   },
+  429: {
+    description:
+      'A per-key limit (or every backend of the chain) is rate-limited: back off for `Retry-After` ' +
+      '(`retry-after-ms` in milliseconds). `insufficient_quota`: a day or month token budget is spent ' +
+      '(`x-should-retry: false`).',
+    examples: {
+      rate_limit_exceeded: [
+        "Rate limit reached: requests_per_minute (60) of key 'team-a'; retry after 2s.",
+        'rate_limit_error',
+        null,
+        'rate_limit_exceeded',
+      ],
+      insufficient_quota: [
+        "Token budget spent: tokens_per_day (1000000) of key 'team-a' is used up until 2026-12-03T00:00:00.000Z.",
+        'insufficient_quota',
+        null,
+        'insufficient_quota',
+      ],
+    },
+  },
   502: {
     description: 'Every backend of the chain failed',
     examples: {
@@ -87,8 +107,14 @@ const EXAMPLES: Record<
     },
   },
   503: {
-    description: 'No backend available, or the gateway is draining',
+    description: 'No backend available, the gateway is at capacity, or it is draining',
     examples: {
+      overloaded: [
+        'The gateway is at capacity (256 requests are in flight); retry shortly or on another instance.',
+        'server_error',
+        null,
+        'overloaded',
+      ],
       shutting_down: [
         'The gateway is shutting down; retry on another instance.',
         'server_error',

@@ -13,6 +13,8 @@ import {
 import type { Response } from 'express';
 import { Public } from '@app/auth';
 import { BackendStatusSource, CatalogService, type BenchView } from '@app/catalog';
+import { OverloadGate } from '@app/limits';
+import { StoreStatus } from '@app/store';
 import { LifecycleService } from './lifecycle.service';
 
 const READY_EXAMPLE = {
@@ -31,6 +33,15 @@ const READY_EXAMPLE = {
       openrouter: { until: '2026-12-02T10:00:30.000Z', reason: 'failures' },
       'ollama-cloud|llama4:scout': { until: '2026-12-02T10:01:00.000Z', reason: 'rate_limited' },
     },
+    store: { status: 'up', mode: 'redis', redis: 'connected', outages: 0, fallbacks: 0 },
+    overload: {
+      status: 'up',
+      inflight: 3,
+      max_inflight_requests: 256,
+      inflight_body_bytes: 1048576,
+      max_inflight_body_bytes: 268435456,
+      refused: 0,
+    },
   },
   error: {},
   details: {},
@@ -46,6 +57,8 @@ export class HealthController {
     private readonly lifecycle: LifecycleService,
     private readonly catalog: CatalogService,
     private readonly backends: BackendStatusSource,
+    private readonly store: StoreStatus,
+    private readonly overload: OverloadGate,
   ) {}
 
   @Get('healthz')
@@ -63,7 +76,10 @@ export class HealthController {
   @Get('readyz')
   @ApiOperation({
     summary:
-      'Readiness: 503 only while starting or draining. Lists every backend with its own state; a down backend never fails readiness.',
+      'Readiness: 503 only while starting or draining. Lists every backend with its own state; a down ' +
+      'backend never fails readiness, nor does an unreachable Redis (`store.redis: unreachable`: ' +
+      'state is local until it returns) or a full overload gate (`overload`: new requests get 503 ' +
+      '`overloaded` while the pod stays in the Service).',
   })
   @ApiOkResponse({
     description: 'Ready; backend states for transparency',
@@ -93,6 +109,8 @@ export class HealthController {
         () => this.indicators.check('backends').up(backends),
         // Benched backends and (backend|model) pairs, with when they return: skipped until then.
         () => this.indicators.check('benched').up(benched),
+        () => this.indicators.check('store').up({ ...this.store.snapshot() }),
+        () => this.indicators.check('overload').up({ ...this.overload.snapshot() }),
       ]);
     } catch (err) {
       if (err instanceof ServiceUnavailableException) {

@@ -1,11 +1,13 @@
 import { Global, Module } from '@nestjs/common';
 import { BackendStatusSource, CatalogModule } from '@app/catalog';
-import { CircuitStore, MemoryCircuitStore } from '@app/store';
 import { BackendHealthService } from './backend-health.service';
 import { BackendRegistry } from './backend-registry';
 import { RouterService } from './router.service';
 
-/** Backends, their health, and the fallback loop. Global so the catalog can show live backend status. */
+/**
+ * Backends, their health, and the fallback loop. Global so the catalog can show live backend status.
+ * Circuit state comes from the global StoreModule (memory, or Redis shared by every replica).
+ */
 @Global()
 @Module({
   imports: [CatalogModule],
@@ -13,7 +15,6 @@ import { RouterService } from './router.service';
     BackendRegistry,
     BackendHealthService,
     RouterService,
-    { provide: CircuitStore, useClass: MemoryCircuitStore },
     { provide: BackendStatusSource, useExisting: BackendHealthService },
   ],
   exports: [BackendRegistry, BackendHealthService, RouterService, BackendStatusSource],

@@ -1,1 +1,7 @@
 export * from './circuit-store';
+export * from './limit-store';
+export * from './redis-circuit-store';
+export * from './redis-connection';
+export * from './redis-limit-store';
+export * from './store-status';
+export * from './store.module';

@@ -1,0 +1,162 @@
+import { Logger } from '@nestjs/common';
+import { startRedis, type RedisServer } from '../../../test/support/redis';
+import { LimitStore, MemoryLimitStore, type LimitRule } from './limit-store';
+import { RedisConnection } from './redis-connection';
+import { RedisLimitStore } from './redis-limit-store';
+
+// Periods long enough that refill during a test is negligible.
+const HOUR = 3_600_000;
+const rate = (key: string, limit: number, cost = 1, periodMs = HOUR): LimitRule => ({
+  kind: 'rate',
+  key,
+  limit,
+  periodMs,
+  cost,
+});
+const slots = (key: string, limit: number): LimitRule => ({ kind: 'slots', key, limit });
+const budget = (key: string, limit: number, cost: number): LimitRule => ({
+  kind: 'budget',
+  key,
+  limit,
+  endsAt: Date.now() + HOUR,
+  cost,
+});
+
+let redis: RedisServer;
+const connections: RedisConnection[] = [];
+let run = 0;
+
+async function redisStore(leaseMs?: number): Promise<RedisLimitStore> {
+  const conn = new RedisConnection(redis.url, `spec${++run}:`);
+  connections.push(conn);
+  conn.start();
+  await new Promise<void>((resolve) => conn.onReady(resolve));
+  return new RedisLimitStore(conn, { policy: 'local', leaseMs });
+}
+
+beforeAll(async () => {
+  Logger.overrideLogger(false);
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await Promise.all(connections.map((c) => c.close()));
+  await redis.stop();
+  Logger.overrideLogger(['error', 'warn', 'log']);
+});
+
+describe.each([
+  ['MemoryLimitStore', (): Promise<LimitStore> => Promise.resolve(new MemoryLimitStore())],
+  ['RedisLimitStore', (): Promise<LimitStore> => redisStore()],
+])('%s', (_name, make) => {
+  let sut: LimitStore;
+  beforeEach(async () => {
+    sut = await make();
+  });
+
+  it('admits a burst of the limit, then refuses with the time until one is back', async () => {
+    const rule = rate('rpm', 3, 1, 60_000);
+    const outcomes = [];
+    for (let i = 0; i < 4; i++) {
+      outcomes.push(await sut.admit([rule]));
+    }
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true, true, false]);
+    expect(outcomes[2]).toMatchObject({ ok: true, standings: [{ limit: 3, remaining: 0 }] });
+    const refused = outcomes[3] as { retryAfterMs: number; refused: number };
+    expect(refused.refused).toBe(0);
+    // One request comes back every 20 s.
+    expect(refused.retryAfterMs).toBeGreaterThan(19_000);
+    expect(refused.retryAfterMs).toBeLessThanOrEqual(20_000);
+  });
+
+  it('charges all rules of an admission or none', async () => {
+    const rules = [rate('all-or-none', 10), slots('all-or-none-slots', 1)];
+    const first = await sut.admit(rules);
+    expect(first.ok).toBe(true);
+    const second = await sut.admit(rules);
+    expect(second).toMatchObject({ ok: false, refused: 1 });
+    // The refused admission took nothing from the bucket.
+    expect((await sut.standings([rules[0]]))[0].remaining).toBe(9);
+  });
+
+  it('hands a slot back on settle, once', async () => {
+    const rule = slots('conc', 2);
+    const a = await sut.admit([rule]);
+    const b = await sut.admit([rule]);
+    expect((await sut.admit([rule])).ok).toBe(false);
+    expect(a.ok && b.ok).toBe(true);
+    await sut.settle([], a.ok ? a.lease : undefined);
+    await sut.settle([], a.ok ? a.lease : undefined);
+    expect((await sut.standings([rule]))[0]).toMatchObject({ remaining: 1 });
+    expect((await sut.admit([rule])).ok).toBe(true);
+    expect((await sut.admit([rule])).ok).toBe(false);
+  });
+
+  it('admits exactly K of many concurrent requests for K slots', async () => {
+    const rule = slots('race', 3);
+    const outcomes = await Promise.all(Array.from({ length: 40 }, () => sut.admit([rule])));
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(3);
+  });
+
+  it('settles a token estimate on the actual count, giving back or taking more', async () => {
+    const tpm = rate('tpm', 1000, 300);
+    expect((await sut.admit([tpm])).ok).toBe(true);
+    await sut.settle([{ rule: tpm as Extract<LimitRule, { kind: 'rate' }>, delta: -200 }]);
+    expect((await sut.standings([tpm]))[0].remaining).toBe(900);
+    await sut.settle([{ rule: tpm as Extract<LimitRule, { kind: 'rate' }>, delta: 1500 }]);
+    // In debt: nothing left, and even a zero-cost check is refused.
+    expect((await sut.standings([tpm]))[0].remaining).toBe(0);
+    expect((await sut.admit([{ ...tpm, cost: 0 } as LimitRule])).ok).toBe(false);
+  });
+
+  it('refuses a spent budget, even a zero-cost check, until the window ends', async () => {
+    const day = budget('tpd', 100, 80);
+    expect((await sut.admit([day])).ok).toBe(true);
+    const over = await sut.admit([{ ...day, cost: 30 } as LimitRule]);
+    expect(over).toMatchObject({ ok: false, refused: 0 });
+    expect((over as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(HOUR - 10_000);
+    expect((await sut.admit([{ ...day, cost: 0 } as LimitRule])).ok).toBe(true);
+    await sut.settle([{ rule: day as Extract<LimitRule, { kind: 'budget' }>, delta: 20 }]);
+    expect((await sut.admit([{ ...day, cost: 0 } as LimitRule])).ok).toBe(false);
+    expect((await sut.standings([day]))[0]).toMatchObject({ limit: 100, remaining: 0 });
+  });
+});
+
+describe('RedisLimitStore across replicas', () => {
+  it('frees the slots of a replica that stopped renewing them once their lease ends', async () => {
+    const a = await redisStore(400);
+    const prefixOfA = connections.at(-1)!.keyPrefix;
+    const connB = new RedisConnection(redis.url, prefixOfA);
+    connections.push(connB);
+    connB.start();
+    await new Promise<void>((resolve) => connB.onReady(resolve));
+    const b = new RedisLimitStore(connB, { policy: 'local', leaseMs: 400 });
+    const rule = slots('lease', 1);
+    expect((await a.admit([rule])).ok).toBe(true);
+    // A renews while it runs: the slot outlives its first lease.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect((await b.admit([rule])).ok).toBe(false);
+    a.close(); // A "crashes": no more renewals.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await b.admit([rule])).ok).toBe(true);
+    b.close();
+  });
+
+  it('falls back to local memory while Redis is out, by policy', async () => {
+    const conn = new RedisConnection('redis://127.0.0.1:1', 'nowhere:');
+    connections.push(conn);
+    conn.start();
+    const rule = rate('out', 1);
+    const local = new RedisLimitStore(conn, { policy: 'local' });
+    expect((await local.admit([rule])).ok).toBe(true);
+    expect((await local.admit([rule])).ok).toBe(false);
+    const open = new RedisLimitStore(conn, { policy: 'open' });
+    expect((await open.admit([rule])).ok).toBe(true);
+    expect((await open.admit([rule])).ok).toBe(true);
+    const closed = new RedisLimitStore(conn, { policy: 'closed' });
+    expect(await closed.admit([rule])).toEqual({ ok: false, unavailable: true });
+    expect(conn.counters.fallbacks).toBe(5);
+    for (const store of [local, open, closed]) {
+      store.close();
+    }
+  });
+});

@@ -1,0 +1,217 @@
+/**
+ * One limit to check (and, when every rule of an admission passes, to charge):
+ * - `rate`: a token bucket of `limit` per `periodMs`, full at first; `cost` is taken from it. A
+ *   burst of `limit`, then `limit` per period, smoothly (a sliding window, not a calendar one).
+ * - `budget`: a counter for one calendar window (its `key` names the window) that ends at `endsAt`.
+ * - `slots`: at most `limit` held at once; a held slot is a lease that expires unless renewed.
+ * A `cost` of 0 only checks that something is left (a bucket above 0, a budget not spent).
+ */
+export type LimitRule =
+  | { kind: 'rate'; key: string; limit: number; periodMs: number; cost: number }
+  | { kind: 'budget'; key: string; limit: number; endsAt: number; cost: number }
+  | { kind: 'slots'; key: string; limit: number };
+
+/** Where a rule stands after an admission (or now, for a read). */
+export interface RuleStanding {
+  limit: number;
+  /** What is left (0 at least): tokens or requests in a bucket, a budget's rest, free slots. */
+  remaining: number;
+  /** Milliseconds until the rule is back to its initial state (a full bucket, a new window); 0 for slots. */
+  resetMs: number;
+}
+
+/** Concurrency slots held by one request; handed back to {@link LimitStore.settle}. */
+export interface SlotLease {
+  readonly id: string;
+  readonly keys: readonly string[];
+  /** Held in the shared store (false: in this process's fallback memory). */
+  readonly shared: boolean;
+}
+
+export type Admission =
+  | { ok: true; standings: RuleStanding[]; lease?: SlotLease }
+  /** `refused` is the index of the first rule that did not pass; nothing was charged. */
+  | { ok: false; standings: RuleStanding[]; refused: number; retryAfterMs: number }
+  /** The shared store is out and the failure policy is `closed`. */
+  | { ok: false; unavailable: true };
+
+/** A correction once the real cost is known: `delta` = actual − charged (negative gives back). */
+export interface Adjustment {
+  rule: Extract<LimitRule, { kind: 'rate' | 'budget' }>;
+  delta: number;
+}
+
+/**
+ * Limit state: token buckets, calendar budgets and concurrency slots. Every admission is atomic:
+ * all of its rules pass and are charged together, or none is charged (no read-modify-write race
+ * between replicas).
+ */
+export abstract class LimitStore {
+  /** Checks every rule; when all pass, charges them and takes the slots. */
+  abstract admit(rules: readonly LimitRule[]): Promise<Admission>;
+  /** Applies corrections and hands back the slots of `lease`. */
+  abstract settle(adjustments: readonly Adjustment[], lease?: SlotLease): Promise<void>;
+  /** Where each rule stands now, charging nothing. */
+  abstract standings(rules: readonly LimitRule[]): Promise<RuleStanding[]>;
+}
+
+interface Bucket {
+  level: number;
+  at: number;
+}
+
+/** A bucket's level at `now`: refilled by limit/period per millisecond, never above the limit. */
+export function bucketLevel(
+  bucket: Bucket | undefined,
+  limit: number,
+  periodMs: number,
+  now: number,
+): number {
+  if (!bucket) {
+    return limit;
+  }
+  return Math.min(limit, bucket.level + ((now - bucket.at) * limit) / periodMs);
+}
+
+/** The embedded default: limit state of this one process. */
+export class MemoryLimitStore extends LimitStore {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly budgets = new Map<string, { used: number; endsAt: number }>();
+  private readonly slots = new Map<string, Set<string>>();
+  private leases = 0;
+
+  constructor(private readonly clock: () => number = Date.now) {
+    super();
+  }
+
+  admit(rules: readonly LimitRule[]): Promise<Admission> {
+    return Promise.resolve(this.admitNow(rules));
+  }
+
+  /** {@link admit}, synchronously (the Redis store's fallback uses it too). */
+  admitNow(rules: readonly LimitRule[]): Admission {
+    const now = this.clock();
+    const standings: RuleStanding[] = [];
+    let refused = -1;
+    let retryAfterMs = 0;
+    rules.forEach((rule, i) => {
+      const { standing, waitMs } = this.check(rule, now);
+      standings.push(standing);
+      if (waitMs > 0 && refused < 0) {
+        refused = i;
+        retryAfterMs = waitMs;
+      }
+    });
+    if (refused >= 0) {
+      return { ok: false, standings, refused, retryAfterMs };
+    }
+    let lease: SlotLease | undefined;
+    rules.forEach((rule, i) => {
+      if (rule.kind === 'rate') {
+        const level = bucketLevel(this.buckets.get(rule.key), rule.limit, rule.periodMs, now);
+        this.buckets.set(rule.key, { level: level - rule.cost, at: now });
+        standings[i] = rateStanding(rule, level - rule.cost);
+      } else if (rule.kind === 'budget') {
+        const budget = this.budget(rule, now);
+        budget.used += rule.cost;
+        standings[i] = { ...standings[i], remaining: Math.max(0, rule.limit - budget.used) };
+      } else {
+        lease ??= { id: `m${++this.leases}`, keys: [], shared: false };
+        (lease.keys as string[]).push(rule.key);
+        let held = this.slots.get(rule.key);
+        if (!held) {
+          held = new Set();
+          this.slots.set(rule.key, held);
+        }
+        held.add(lease.id);
+        standings[i] = { ...standings[i], remaining: rule.limit - held.size };
+      }
+    });
+    return { ok: true, standings, ...(lease && { lease }) };
+  }
+
+  settle(adjustments: readonly Adjustment[], lease?: SlotLease): Promise<void> {
+    this.settleNow(adjustments, lease);
+    return Promise.resolve();
+  }
+
+  settleNow(adjustments: readonly Adjustment[], lease?: SlotLease): void {
+    const now = this.clock();
+    for (const { rule, delta } of adjustments) {
+      if (delta === 0) {
+        continue;
+      }
+      if (rule.kind === 'rate') {
+        const level = bucketLevel(this.buckets.get(rule.key), rule.limit, rule.periodMs, now);
+        this.buckets.set(rule.key, { level: Math.min(rule.limit, level - delta), at: now });
+      } else if (rule.endsAt > now) {
+        const budget = this.budget(rule, now);
+        budget.used = Math.max(0, budget.used + delta);
+      }
+    }
+    for (const key of lease?.keys ?? []) {
+      const held = this.slots.get(key);
+      held?.delete(lease!.id);
+      if (held?.size === 0) {
+        this.slots.delete(key);
+      }
+    }
+  }
+
+  standings(rules: readonly LimitRule[]): Promise<RuleStanding[]> {
+    const now = this.clock();
+    return Promise.resolve(rules.map((rule) => this.check(rule, now).standing));
+  }
+
+  /** Where a rule stands, and how long until it would pass (0: it passes now). */
+  private check(rule: LimitRule, now: number): { standing: RuleStanding; waitMs: number } {
+    if (rule.kind === 'rate') {
+      const level = bucketLevel(this.buckets.get(rule.key), rule.limit, rule.periodMs, now);
+      const need = Math.max(rule.cost, 1);
+      const waitMs =
+        level >= need ? 0 : Math.max(1, Math.ceil(((need - level) * rule.periodMs) / rule.limit));
+      return { standing: rateStanding(rule, level), waitMs };
+    }
+    if (rule.kind === 'budget') {
+      const used = this.budgets.get(rule.key)?.used ?? 0;
+      const standing = {
+        limit: rule.limit,
+        remaining: Math.max(0, rule.limit - used),
+        resetMs: Math.max(0, rule.endsAt - now),
+      };
+      const fits = used + Math.max(rule.cost, 1) <= rule.limit;
+      return { standing, waitMs: fits ? 0 : Math.max(1, standing.resetMs) };
+    }
+    const held = this.slots.get(rule.key)?.size ?? 0;
+    return {
+      standing: { limit: rule.limit, remaining: Math.max(0, rule.limit - held), resetMs: 0 },
+      waitMs: held < rule.limit ? 0 : 1000,
+    };
+  }
+
+  private budget(
+    rule: Extract<LimitRule, { kind: 'budget' }>,
+    now: number,
+  ): { used: number; endsAt: number } {
+    let budget = this.budgets.get(rule.key);
+    if (!budget) {
+      // A new calendar window: forget the windows that have ended (bounded by keys × scopes).
+      for (const [key, b] of this.budgets) {
+        if (b.endsAt <= now) {
+          this.budgets.delete(key);
+        }
+      }
+      budget = { used: 0, endsAt: rule.endsAt };
+      this.budgets.set(rule.key, budget);
+    }
+    return budget;
+  }
+}
+
+function rateStanding(rule: Extract<LimitRule, { kind: 'rate' }>, level: number): RuleStanding {
+  return {
+    limit: rule.limit,
+    remaining: Math.max(0, Math.floor(level)),
+    resetMs: Math.max(0, Math.ceil(((rule.limit - level) * rule.periodMs) / rule.limit)),
+  };
+}

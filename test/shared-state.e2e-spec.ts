@@ -1,0 +1,195 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
+import { jest } from '@jest/globals';
+import { startBackends, type FakeBackends } from './support/backends';
+import { startGateway, type RunningGateway } from './support/gateway';
+import { startRedis, type RedisServer } from './support/redis';
+
+const KEYS = {
+  rpm: 'sk-shared-rpm-0123456789abcdef',
+  conc: 'sk-shared-conc-0123456789abcdef',
+  budget: 'sk-shared-budget-0123456789abcdef',
+  outage: 'sk-shared-outage-0123456789abcdef',
+};
+
+const KEYS_FILE = `
+keys:
+  - { name: rpm-team, key: ${KEYS.rpm}, limits: { requests_per_minute: 4 } }
+  - { name: conc-team, key: ${KEYS.conc}, limits: { concurrent_requests: 2 } }
+  - { name: budget-team, key: ${KEYS.budget}, limits: { tokens_per_month: 100 } }
+  - { name: outage-team, key: ${KEYS.outage}, limits: { requests_per_minute: 2 } }
+`;
+
+const hello = {
+  model: 'llama-4-scout',
+  messages: [{ role: 'user', content: 'Reply with 5 words.' }],
+};
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `check` holds (state crosses replicas through Redis asynchronously). */
+async function eventually(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 3000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      throw new Error('condition not met in time');
+    }
+    await sleep(25);
+  }
+}
+
+describe('two replicas sharing one Redis (e2e, real redis-server)', () => {
+  let redis: RedisServer;
+  let fakes: FakeBackends;
+  let a: RunningGateway;
+  let b: RunningGateway;
+  const warn = jest.spyOn(Logger.prototype, 'warn');
+
+  const chat = (
+    gw: RunningGateway,
+    key: string,
+    body: Record<string, unknown> = hello,
+  ): Promise<Response> =>
+    fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const readyz = async (gw: RunningGateway): Promise<Record<string, any>> =>
+    ((await (await fetch(`${gw.url}/readyz`)).json()) as { info: Record<string, any> }).info;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    fakes = await startBackends();
+    const keysFile = join(mkdtempSync(join(tmpdir(), 'shared-')), 'keys.yaml');
+    writeFileSync(keysFile, KEYS_FILE);
+    const env = {
+      ...fakes.env,
+      GATEWAY_API_KEYS_FILE: keysFile,
+      BACKEND_HEALTH_INTERVAL_SECONDS: '3600',
+      REDIS_URL: redis.url,
+    };
+    [a, b] = await Promise.all([startGateway(env), startGateway(env)]);
+    await eventually(async () => (await readyz(a)).store.redis === 'connected');
+    await eventually(async () => (await readyz(b)).store.redis === 'connected');
+  });
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await fakes?.close();
+    await redis?.stop();
+    warn.mockRestore();
+  });
+  beforeEach(() => {
+    for (const sim of fakes.all()) {
+      sim.setFault(null);
+      sim.clearRequests();
+    }
+  });
+
+  it('holds one requests_per_minute across both: the sum admitted equals the limit', async () => {
+    const statuses = [];
+    for (let i = 0; i < 10; i++) {
+      statuses.push((await chat(i % 2 === 0 ? a : b, KEYS.rpm)).status);
+    }
+    expect(statuses.filter((s) => s === 200)).toHaveLength(4);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(6);
+    expect(fakes.vllm.chatRequests()).toHaveLength(4);
+  });
+
+  it('holds one concurrent_requests across both, streams included', async () => {
+    fakes.vllm.setFault({ kind: 'slow', delayMs: 500 });
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        chat(i % 2 === 0 ? a : b, KEYS.conc, { ...hello, stream: true }).then(async (r) => {
+          await r.text();
+          return r.status;
+        }),
+      ),
+    );
+    expect(results.filter((s) => s === 200)).toHaveLength(2);
+    expect(fakes.vllm.chatRequests()).toHaveLength(2);
+    await sleep(100);
+    const usage = (await (
+      await fetch(`${b.url}/v1/usage`, { headers: { Authorization: `Bearer ${KEYS.conc}` } })
+    ).json()) as Record<string, any>;
+    expect(usage).toMatchObject({
+      shared: true,
+      limits: { concurrent_requests: { used: 0, remaining: 2 } },
+    });
+  });
+
+  it('refuses a spent budget on both replicas', async () => {
+    const first = await chat(a, KEYS.budget, {
+      ...hello,
+      messages: [{ role: 'user', content: 'Reply with 150 words.' }],
+    });
+    expect(first.status).toBe(200);
+    await sleep(100);
+    for (const gw of [a, b]) {
+      const res = await chat(gw, KEYS.budget);
+      expect(res.status).toBe(429);
+      expect(((await res.json())).error.code).toBe('insufficient_quota');
+    }
+    expect(fakes.vllm.chatRequests()).toHaveLength(1);
+  });
+
+  it('skips on one replica a backend benched through the other', async () => {
+    // vLLM answers A with a 429: A benches (vllm, that model) for 60 s.
+    fakes.vllm.setFault({ kind: 'status', status: 429, retryAfter: 60, times: 1 });
+    const viaA = await chat(a, KEYS.rpm.replace('rpm', 'conc'));
+    expect(viaA.status).toBe(200);
+    expect(viaA.headers.get('x-gateway-backend')).toBe('ollama-cloud');
+    await eventually(
+      async () =>
+        (await readyz(b)).benched[
+          'vllm|RedHatAI/Llama-4-Scout-17B-16E-Instruct-quantized.w4a16'
+        ] !== undefined,
+    );
+    const viaB = await chat(b, KEYS.conc);
+    expect(viaB.status).toBe(200);
+    expect(viaB.headers.get('x-gateway-backend')).toBe('ollama-cloud');
+    // Only A's first call reached vLLM.
+    expect(fakes.vllm.chatRequests()).toHaveLength(1);
+  });
+
+  it('keeps serving through a Redis outage (local policy), says so in /readyz, logs it once, then shares again', async () => {
+    warn.mockClear();
+    await redis.kill();
+    const statuses = [];
+    for (let i = 0; i < 4; i++) {
+      statuses.push((await chat(i % 2 === 0 ? a : b, KEYS.outage)).status);
+    }
+    // Each replica now enforces requests_per_minute = 2 on its own: nothing is lost, nothing fails.
+    expect(statuses).toEqual([200, 200, 200, 200]);
+    expect((await chat(a, KEYS.outage)).status).toBe(429);
+    const ready = await fetch(`${a.url}/readyz`);
+    expect(ready.status).toBe(200);
+    const info = ((await ready.json()) as { info: Record<string, any> }).info;
+    expect(info.store).toMatchObject({
+      status: 'up',
+      mode: 'redis',
+      redis: 'unreachable',
+      outages: 1,
+    });
+    expect(info.store.fallbacks).toBeGreaterThan(0);
+    const outageLogs = warn.mock.calls.filter(([message]) =>
+      /Redis unreachable/.test(String(message)),
+    );
+    // Once per replica, however many requests fell back.
+    expect(outageLogs).toHaveLength(2);
+
+    await redis.restart();
+    await eventually(async () => (await readyz(a)).store.redis === 'connected', 10_000);
+    await eventually(async () => (await readyz(b)).store.redis === 'connected', 10_000);
+    // Shared again (the restarted Redis is empty): 2 across both replicas.
+    const after = [];
+    for (let i = 0; i < 4; i++) {
+      after.push((await chat(i % 2 === 0 ? a : b, KEYS.outage)).status);
+    }
+    expect(after).toEqual([200, 200, 429, 429]);
+  });
+});

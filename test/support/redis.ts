@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+
+export interface RedisServer {
+  port: number;
+  url: string;
+  /** Kills the server (SIGKILL: an outage, not a shutdown). */
+  kill(): Promise<void>;
+  /** Starts it again on the same port, empty (no persistence). */
+  restart(): Promise<void>;
+  /** Kills it for good. */
+  stop(): Promise<void>;
+}
+
+/** A port the OS says is free now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = (): void => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) {
+          reject(new Error(`redis-server did not listen on ${port}`));
+        } else {
+          setTimeout(attempt, 25);
+        }
+      });
+    };
+    attempt();
+  });
+}
+
+/**
+ * A real, throw-away `redis-server` (Debian's) on a free port of 127.0.0.1, without persistence.
+ * Tests that need Redis start their own and stop it in afterAll.
+ */
+export async function startRedis(): Promise<RedisServer> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const launch = async (): Promise<void> => {
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    await waitForPort(port, 10_000);
+  };
+  const kill = async (): Promise<void> => {
+    const running = child;
+    child = undefined;
+    if (running && running.exitCode === null) {
+      await new Promise<void>((resolve) => {
+        running.once('exit', () => resolve());
+        running.kill('SIGKILL');
+      });
+    }
+  };
+  await launch();
+  return { port, url: `redis://127.0.0.1:${port}`, kill, restart: launch, stop: kill };
+}
