@@ -39,10 +39,10 @@ function view(planned: PlannedRule, standing: RuleStanding, now: number): LimitS
     used: Math.max(0, rule.limit - standing.remaining),
     remaining: standing.remaining,
   };
-  if (rule.kind !== 'slots') {
+  if (rule.kind === 'rate') {
     dto.resets_at = new Date(now + standing.resetMs).toISOString();
-  }
-  if (rule.kind === 'budget') {
+  } else if (rule.kind === 'budget') {
+    dto.resets_at = new Date(rule.endsAt).toISOString();
     dto.window = rule.key.slice(rule.key.lastIndexOf(':') + 1);
   }
   return dto;
