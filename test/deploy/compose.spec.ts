@@ -103,8 +103,21 @@ describe('docker-compose.yml against the compose-spec JSON schema (compose-spec-
 });
 
 describe('docker-compose.yml images', () => {
-  it('has the three services', () => {
-    expect(Object.keys(services).sort()).toEqual(['gateway', 'litellm', 'vllm']);
+  it('has the three services, and Prometheus and Grafana only in the monitoring profile', () => {
+    expect(Object.keys(services).sort()).toEqual([
+      'gateway',
+      'grafana',
+      'litellm',
+      'prometheus',
+      'vllm',
+    ]);
+    const profiles = (name: string): Json | undefined => asObject(services[name], name).profiles;
+    for (const name of ['gateway', 'litellm', 'vllm']) {
+      expect(profiles(name)).toBeUndefined();
+    }
+    for (const name of ['prometheus', 'grafana']) {
+      expect(profiles(name)).toEqual(['monitoring']);
+    }
   });
 
   it('pins every image to an explicit tag, never latest', () => {
@@ -244,6 +257,12 @@ describe('docker-compose.yml gateway service', () => {
     expect(volumes).toContain(`./config/gateway.yaml:${env.GATEWAY_CONFIG}:ro`);
   });
 
+  it(`serves metrics on ${GATEWAY.metricsPort} to the compose network only`, () => {
+    expect(env.METRICS_PORT).toBe(String(GATEWAY.metricsPort));
+    expect(asStrings(gateway.expose, 'expose')).toEqual([String(GATEWAY.metricsPort)]);
+    expect(asStrings(gateway.ports, 'ports').join()).not.toContain(String(GATEWAY.metricsPort));
+  });
+
   it(`publishes container port ${GATEWAY.port} and health-checks ${GATEWAY.livenessPath}`, () => {
     const ports = asStrings(gateway.ports, 'ports');
     expect(ports).toHaveLength(1);
@@ -284,6 +303,67 @@ describe('.env.example', () => {
           value: expect.stringMatching(/^(|.*change-me.*)$/) as unknown,
         });
       }
+    }
+  });
+});
+
+describe('docker-compose.yml monitoring profile', () => {
+  const prometheus = asObject(services.prometheus, 'services.prometheus');
+  const grafana = asObject(services.grafana, 'services.grafana');
+  const mounts = (service: JsonObject, name: string): Map<string, string> =>
+    new Map(
+      asStrings(service.volumes, `${name}.volumes`).map((v) => {
+        const [from, to] = v.split(':');
+        return [to, from];
+      }),
+    );
+
+  it('scrapes the gateway on its metrics port, with the alert rules loaded', () => {
+    const files = mounts(prometheus, 'prometheus');
+    expect(files.get('/etc/prometheus/prometheus.yml')).toBe('./deploy/monitoring/prometheus.yml');
+    expect(files.get('/etc/prometheus/alerts.yml')).toBe('./deploy/monitoring/alerts.yml');
+    const config = readYaml('deploy/monitoring/prometheus.yml');
+    expect(asStrings(config.rule_files, 'rule_files')).toEqual(['/etc/prometheus/alerts.yml']);
+    const jobs = asArray(config.scrape_configs, 'scrape_configs').map((j) => asObject(j, 'job'));
+    const targets = (job: string): string[] =>
+      asArray(
+        asObject(
+          jobs.find((j) => j.job_name === job),
+          job,
+        ).static_configs,
+        'sc',
+      ).flatMap((c) => asStrings(asObject(c, 'static_config').targets, 'targets'));
+    expect(targets('gateway')).toEqual([`gateway:${GATEWAY.metricsPort}`]);
+    expect(targets('litellm')).toEqual(['litellm:4000']);
+  });
+
+  it('provisions Grafana with the Prometheus data source and the dashboard directory', () => {
+    const files = mounts(grafana, 'grafana');
+    expect(files.get('/etc/grafana/provisioning')).toBe('./deploy/monitoring/grafana/provisioning');
+    const provider = asObject(
+      asArray(
+        readYaml('deploy/monitoring/grafana/provisioning/dashboards/gateway.yml').providers,
+        'providers',
+      )[0],
+      'provider',
+    );
+    const dashboards = asString(asObject(provider.options, 'options').path, 'path');
+    expect(files.get(dashboards)).toBe('./deploy/monitoring/grafana/dashboards');
+    const datasource = asObject(
+      asArray(
+        readYaml('deploy/monitoring/grafana/provisioning/datasources/prometheus.yml').datasources,
+        'datasources',
+      )[0],
+      'datasource',
+    );
+    expect(datasource).toMatchObject({ uid: 'prometheus', url: 'http://prometheus:9090' });
+    const dashboard = JSON.parse(
+      readFileSync(join(repoRoot(), 'deploy/monitoring/grafana/dashboards/gateway.json'), 'utf8'),
+    ) as { panels: Array<{ type: string; datasource?: { uid: string } }> };
+    const graphs = dashboard.panels.filter((p) => p.type !== 'row');
+    expect(graphs.length).toBeGreaterThan(10);
+    for (const panel of graphs) {
+      expect(panel.datasource?.uid).toBe('prometheus');
     }
   });
 });

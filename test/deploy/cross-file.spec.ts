@@ -119,7 +119,10 @@ describe('the gateway port and health paths agree', () => {
 
   it(`Deployment: containerPort ${port}, PORT=${port}, probes on the gateway's paths`, () => {
     const ports = asArray(container.ports, 'ports').map((p) => asObject(p, 'port'));
-    expect(ports.map((p) => p.containerPort)).toEqual([GATEWAY.port]);
+    expect(ports.map((p) => [p.name, p.containerPort])).toEqual([
+      ['http', GATEWAY.port],
+      ['metrics', GATEWAY.metricsPort],
+    ]);
     expect(k8sEnv.PORT).toBe(port);
     expect(httpGetPath('livenessProbe')).toBe(GATEWAY.livenessPath);
     expect(httpGetPath('startupProbe')).toBe(GATEWAY.livenessPath);

@@ -74,6 +74,8 @@ export function durationSeconds(value: string): number {
 /** Facts about the gateway every deployment artefact must agree with. */
 export const GATEWAY = {
   port: 8080,
+  /** The Prometheus listener (METRICS_PORT), never the API port. */
+  metricsPort: 9464,
   livenessPath: '/healthz',
   readinessPath: '/readyz',
   /** gpt-image's headers timeout, the longest model call. */

@@ -108,11 +108,22 @@ describe('deploy/k8s manifests against the Kubernetes schemas (kubernetes-models
 });
 
 describe('deploy/k8s Deployment', () => {
-  it(`exposes ${GATEWAY.port} as the named port the probes use`, () => {
+  it(`exposes ${GATEWAY.port} as the named port the probes use, and metrics on ${GATEWAY.metricsPort}`, () => {
     expect(container.ports).toEqual([
       { name: 'http', containerPort: GATEWAY.port, protocol: 'TCP' },
+      { name: 'metrics', containerPort: GATEWAY.metricsPort, protocol: 'TCP' },
     ]);
     expect(asObject(env.PORT, 'PORT').value).toBe(String(GATEWAY.port));
+    expect(asObject(env.METRICS_PORT, 'METRICS_PORT').value).toBe(String(GATEWAY.metricsPort));
+  });
+
+  it('asks Prometheus to scrape the pods on the metrics port', () => {
+    const template = asObject(asObject(deployment.spec, 'spec').template, 'template');
+    expect(asObject(template.metadata, 'metadata').annotations).toEqual({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': String(GATEWAY.metricsPort),
+      'prometheus.io/path': '/metrics',
+    });
   });
 
   it('probes liveness on /healthz, readiness on /readyz, and has a startup probe', () => {
@@ -200,6 +211,7 @@ describe('deploy/k8s ConfigMap, Service, HPA, PDB', () => {
     expect(spec.selector).toEqual(selector);
     expect(asArray(spec.ports, 'ports').map((p) => asObject(p, 'port').targetPort)).toEqual([
       'http',
+      'metrics',
     ]);
   });
 
