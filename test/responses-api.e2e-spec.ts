@@ -215,6 +215,53 @@ describe('POST /v1/responses with the official openai SDK (e2e)', () => {
     expect(failed?.response.error?.code).toBe('upstream_stream_interrupted');
   });
 
+  it('closes the upstream call at once when the client leaves mid-stream', async () => {
+    fakes.vllm.setFault({ kind: 'stall', times: 1 });
+    const elsewhere = fakes.ollama.chatRequests().length;
+    const abort = new AbortController();
+    const pending = fetch(`${gw.url}/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'llama-4-scout', input: 'hi', stream: true }),
+      signal: abort.signal,
+    });
+    while (fakes.vllm.openChats() === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    abort.abort();
+    await expect(pending).rejects.toThrow();
+    const until = Date.now() + 500;
+    while (fakes.vllm.openChats() > 0 && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(fakes.vllm.openChats()).toBe(0);
+    expect(fakes.ollama.chatRequests()).toHaveLength(elsewhere); // no failover for a client who left
+  });
+
+  it('streams an image-output alias: the image as an image_generation_call item', async () => {
+    const stream = client.responses.stream({ model: 'nano-banana', input: 'a red fox' });
+    const final = await stream.finalResponse();
+    expect(final.status).toBe('completed');
+    expect(final.output.map((item) => item.type)).toEqual(['message', 'image_generation_call']);
+    const image = final.output[1] as OpenAI.Responses.ResponseOutputItem.ImageGenerationCall;
+    expect(image.result).toMatch(/^iVBORw0KGgo/);
+  });
+
+  it('the upstream error event mid-stream (OpenRouter style) also ends in response.failed', async () => {
+    fakes.openrouter.setFault({ kind: 'cut', afterChunks: 2, times: 1 });
+    const stream = await client.responses.create({
+      model: 'grok-4.20',
+      input: 'Reply with 20 words.',
+      stream: true,
+    });
+    const types: string[] = [];
+    for await (const event of stream) {
+      types.push(event.type);
+    }
+    expect(types.at(-1)).toBe('response.failed');
+    expect(types).not.toContain('response.completed');
+  });
+
   describe('refuses, naming the field, what it cannot do', () => {
     const refusals: Array<[string, Record<string, unknown>, string, string]> = [
       [

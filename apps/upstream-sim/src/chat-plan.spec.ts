@@ -117,3 +117,95 @@ describe('planChat', () => {
     ).toBe('x');
   });
 });
+
+describe('planChat: tools and response_format', () => {
+  const weather = {
+    type: 'function',
+    function: {
+      name: 'get_weather',
+      parameters: {
+        type: 'object',
+        properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['c', 'f'] } },
+        required: ['city', 'unit'],
+      },
+    },
+  };
+  const clock = {
+    type: 'function',
+    function: { name: 'get_time', parameters: { type: 'object' } },
+  };
+
+  it('calls the first tool with arguments drawn from the prompt', () => {
+    const plan = planChat(user('Weather in Paris?', { tools: [weather, clock] }), ctx, 7);
+    expect(plan.finishReason).toBe('tool_calls');
+    expect(plan.tokens).toEqual([]);
+    expect(plan.toolCall).toEqual({
+      id: 'call_sim000007',
+      name: 'get_weather',
+      arguments: '{"city":"Paris","unit":"c"}',
+    });
+  });
+
+  it('calls the forced tool, and none with tool_choice none', () => {
+    const forced = { type: 'function', function: { name: 'get_time' } };
+    expect(
+      planChat(user('hi', { tools: [weather, clock], tool_choice: forced }), ctx).toolCall?.name,
+    ).toBe('get_time');
+    expect(
+      planChat(user('hi', { tools: [weather], tool_choice: 'none' }), ctx).toolCall,
+    ).toBeUndefined();
+    expect(
+      refusal(
+        user('hi', {
+          tools: [weather],
+          tool_choice: { type: 'function', function: { name: 'x' } },
+        }),
+      ).code,
+    ).toBe('invalid_value');
+  });
+
+  it('answers from the tool result once it is given', () => {
+    const plan = planChat(
+      {
+        model: 'llama-4-scout',
+        tools: [weather],
+        messages: [
+          { role: 'user', content: 'Weather in Paris?' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '{}' } },
+            ],
+          },
+          { role: 'tool', tool_call_id: 'c1', content: '21 degrees and sunny' },
+        ],
+      },
+      ctx,
+    );
+    expect(plan.toolCall).toBeUndefined();
+    expect(plan.tokens.join('')).toBe('The tool returned: 21 degrees and sunny');
+  });
+
+  it('answers valid JSON in JSON mode, and an object with the required fields for a JSON schema', () => {
+    const mode = planChat(user('Say hi', { response_format: { type: 'json_object' } }), ctx);
+    expect(JSON.parse(mode.tokens.join(''))).toEqual({ answer: 'You said: Say hi' });
+    const schema = {
+      type: 'object',
+      properties: {
+        name: { type: 'string' },
+        age: { type: 'integer', minimum: 3 },
+        tags: { type: 'array', items: { type: 'string' } },
+      },
+      required: ['name', 'age', 'tags'],
+    };
+    const structured = planChat(
+      user('Describe Ada', {
+        response_format: { type: 'json_schema', json_schema: { name: 'p', schema } },
+      }),
+      ctx,
+    );
+    expect(JSON.parse(structured.tokens.join(''))).toEqual({ name: 'Ada', age: 3, tags: ['Ada'] });
+    expect(structured.finishReason).toBe('stop');
+  });
+});

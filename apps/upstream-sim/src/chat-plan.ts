@@ -1,3 +1,4 @@
+import { planJsonAnswer, planToolCall, type PlannedToolCall } from './chat-features';
 import { isImageModel, isReasoningModel } from './model-kind';
 import { describeImage, inspectImage } from './png-image';
 import { SimHttpError } from './sim-http.error';
@@ -20,13 +21,15 @@ export interface ChatPlan {
   includeUsage: boolean;
   /** Visible tokens; joined they form the content. */
   tokens: string[];
-  finishReason: 'stop' | 'length';
+  finishReason: 'stop' | 'length' | 'tool_calls';
   promptTokens: number;
   completionTokens: number;
   /** Hidden thinking tokens spent; `undefined` for non-reasoning models. */
   reasoningTokens: number | undefined;
   /** Set for image models: the prompt the picture is drawn from. */
   imagePrompt: string | undefined;
+  /** Set when the model calls a tool instead of answering (`finish_reason: "tool_calls"`). */
+  toolCall?: PlannedToolCall;
 }
 
 const MAX_ECHO_WORDS = 256;
@@ -57,11 +60,19 @@ interface PromptScan {
   images: number;
   lastUserText: string;
   facts: string[];
+  /** The content of the last tool result, when the conversation ends with one. */
+  toolResult: string | undefined;
 }
 
 /** Walks the messages once: counts the prompt, refuses fetchable image URLs, reads data URIs. */
 function scanMessages(messages: unknown[]): PromptScan {
-  const scan: PromptScan = { chars: 0, images: 0, lastUserText: '', facts: [] };
+  const scan: PromptScan = {
+    chars: 0,
+    images: 0,
+    lastUserText: '',
+    facts: [],
+    toolResult: undefined,
+  };
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i];
     if (!isRecord(m) || typeof m.role !== 'string') {
@@ -74,6 +85,7 @@ function scanMessages(messages: unknown[]): PromptScan {
     }
     const isUser = m.role === 'user';
     const { content } = m;
+    scan.toolResult = m.role === 'tool' && typeof content === 'string' ? content : undefined;
     if (typeof content === 'string') {
       scan.chars += content.length;
       if (isUser) {
@@ -155,9 +167,17 @@ function answerWords(ctx: PlanContext, scan: PromptScan): string[] {
     const n = Math.min(Number(asked[1]), MAX_ASKED_WORDS);
     return Array.from({ length: n }, (_, i) => VOCABULARY[i % VOCABULARY.length]);
   }
+  if (scan.toolResult !== undefined) {
+    return ['The', 'tool', 'returned:', ...words(scan.toolResult).slice(0, MAX_ECHO_WORDS)];
+  }
   const echo = words(scan.lastUserText).slice(0, MAX_ECHO_WORDS);
   const intro = echo.length > 0 ? ['You', 'said:', ...echo] : ['Hello', 'from', `${ctx.name}.`];
   return [...scan.facts.flatMap(words), ...intro];
+}
+
+/** A JSON answer streamed in small pieces, as models do (joined, it is the JSON text). */
+function jsonTokens(json: string): string[] {
+  return json.match(/.{1,8}/gs) ?? [json];
 }
 
 function toTokens(ws: string[]): string[] {
@@ -168,7 +188,7 @@ function toTokens(ws: string[]): string[] {
  * Validates a chat request the way the providers do and decides the full answer.
  * Throws `SimHttpError` for anything a provider would refuse.
  */
-export function planChat(body: unknown, ctx: PlanContext): ChatPlan {
+export function planChat(body: unknown, ctx: PlanContext, seq = 0): ChatPlan {
   if (!isRecord(body)) {
     throw new SimHttpError(400, 'The request body must be a JSON object.', 'invalid_request_error');
   }
@@ -243,8 +263,23 @@ export function planChat(body: unknown, ctx: PlanContext): ChatPlan {
     };
   }
 
-  const answer = toTokens(answerWords(ctx, scan));
   const budget = maxTokens ?? Number.POSITIVE_INFINITY;
+  const toolCall = planToolCall(body, messages, scan.lastUserText, seq);
+  if (toolCall) {
+    const thinking = isReasoningModel(model) ? Math.min(ctx.reasoningTokens, budget) : undefined;
+    return {
+      ...base,
+      tokens: [],
+      finishReason: 'tool_calls',
+      completionTokens: (thinking ?? 0) + Math.ceil(toolCall.arguments.length / 4),
+      reasoningTokens: thinking,
+      imagePrompt: undefined,
+      toolCall,
+    };
+  }
+  const text = toTokens(answerWords(ctx, scan));
+  const json = planJsonAnswer(body, text.join(''));
+  const answer = json === undefined ? text : jsonTokens(json);
   const thinking = isReasoningModel(model) ? Math.min(ctx.reasoningTokens, budget) : undefined;
   const room = budget - (thinking ?? 0);
   const tokens = answer.length > room ? answer.slice(0, room) : answer;

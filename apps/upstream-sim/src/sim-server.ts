@@ -580,7 +580,7 @@ class Sim implements SimServer {
         'invalid_json',
       );
     }
-    const plan = planChat(body, this.ctx);
+    const plan = planChat(body, this.ctx, this.requests.length);
     if (fault?.kind === 'error-body') {
       this.sendErrorBody(res, plan);
       return;
@@ -650,6 +650,11 @@ class Sim implements SimServer {
     const message: Record<string, unknown> = { role: 'assistant', content: plan.tokens.join('') };
     if (images) {
       message.images = images;
+    }
+    if (plan.toolCall) {
+      const { id, name, arguments: args } = plan.toolCall;
+      message.content = null;
+      message.tool_calls = [{ id, type: 'function', function: { name, arguments: args } }];
     }
     const choice: Record<string, unknown> = {
       index: 0,
@@ -728,6 +733,12 @@ class Sim implements SimServer {
     }
     if (images) {
       ok = w.send(`${head}{"images":${JSON.stringify(images)}${open}`);
+      if (ok !== true && !(await ok)) {
+        return;
+      }
+    }
+    for (const delta of toolCallDeltas(plan)) {
+      ok = w.send(`${head}{"tool_calls":${JSON.stringify(delta)}${open}`);
       if (ok !== true && !(await ok)) {
         return;
       }
@@ -847,4 +858,18 @@ class Sim implements SimServer {
         throw new SimHttpError(404, `No control route ${route}.`, 'not_found');
     }
   }
+}
+
+/** A tool call's `delta.tool_calls` as OpenAI streams it: id and name, then the arguments in two pieces. */
+function toolCallDeltas(plan: ChatPlan): Array<Array<Record<string, unknown>>> {
+  if (!plan.toolCall) {
+    return [];
+  }
+  const { id, name, arguments: args } = plan.toolCall;
+  const half = args.length >> 1;
+  return [
+    [{ index: 0, id, type: 'function', function: { name, arguments: '' } }],
+    [{ index: 0, function: { arguments: args.slice(0, half) } }],
+    [{ index: 0, function: { arguments: args.slice(half) } }],
+  ];
 }
