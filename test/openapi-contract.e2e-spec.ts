@@ -1,0 +1,354 @@
+import fc from 'fast-check';
+import { parseJsonObject, validateChatRequest } from '@app/chat';
+import { GatewayError, PROTOTYPE_KEYS, ROUTING_CONTROL_KEYS } from '@app/contracts';
+import { startBackends, type FakeBackends } from './support/backends';
+import { auth, startGateway, type RunningGateway } from './support/gateway';
+import { arbitraryFor, PublishedSchemas } from './support/schema-arbitrary';
+
+/**
+ * The published request schema and the gateway's validation agree in both directions: bodies
+ * generated from the live document (`/docs-json`) are accepted, and bodies with one mutation are
+ * refused with a 400 envelope exactly when the document says they are invalid.
+ */
+const REQUEST = 'CreateChatCompletionRequest';
+const RUNS = Number(process.env.CONTRACT_RUNS ?? 3000);
+const HTTP_SAMPLES = 30;
+/** Runs per drifted document: enough to catch each drift below, seeded so the test is stable. */
+const DRIFT_RUNS = 500;
+
+type Json = unknown;
+type Path = Array<string | number>;
+
+/** What the gateway does with a body sent as JSON text: the body reader, then validation. */
+function gatewayVerdict(body: Json): GatewayError | null {
+  try {
+    validateChatRequest(parseJsonObject(Buffer.from(JSON.stringify(body))));
+    return null;
+  } catch (err) {
+    if (err instanceof GatewayError) {
+      return err;
+    }
+    throw err;
+  }
+}
+
+/** Every location in a JSON value, root first. */
+function locations(value: Json, path: Path = [], out: Path[] = []): Path[] {
+  out.push(path);
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => locations(item, [...path, i], out));
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, child] of Object.entries(value)) {
+      locations(child, [...path, key], out);
+    }
+  }
+  return out;
+}
+
+function at(root: Json, path: Path): Json {
+  return path.reduce<Json>((node, key) => (node as Record<string | number, Json>)[key], root);
+}
+
+function formatPath(path: Path): string {
+  return path.reduce<string>(
+    (out, key) => (typeof key === 'number' ? `${out}[${key}]` : out === '' ? key : `${out}.${key}`),
+    '',
+  );
+}
+
+const REPLACEMENTS: Json[] = [
+  null,
+  true,
+  0,
+  -1,
+  1.5,
+  3,
+  2 ** 53,
+  1e7,
+  '',
+  'x'.repeat(300),
+  'bogus',
+  'http://169.254.169.254/latest',
+  'data:image/svg+xml;base64,PHN2Zz4=',
+  [],
+  [null],
+  {},
+  { type: 'bogus' },
+];
+
+interface Mutation {
+  body: Json;
+  /** Where the mutation happened (the parent of a removed or added key). */
+  near: string;
+  what: string;
+}
+
+/** One mutation of `body` at one location: replace a value, drop a key, add a key, grow or empty an array. */
+function mutate(body: Json, pick: number, choice: number): Mutation {
+  const copy = structuredClone(body) as Record<string, Json>;
+  const paths = locations(copy);
+  const path = paths[pick % paths.length];
+  const node = at(copy, path);
+  const parentPath = path.slice(0, -1);
+  const parent = path.length > 0 ? (at(copy, parentPath) as Record<string | number, Json>) : null;
+  const key = path[path.length - 1];
+  const ops: Array<() => Mutation> = [];
+  if (parent !== null && typeof node === 'number') {
+    // Just past a bound: max + 1, min - 1, a fraction for an integer, the other sign.
+    const nearby = [node + 1, node - 1, node + 0.5, -node - 1, node * 2 + 1];
+    const value = nearby[choice % nearby.length];
+    const place = {
+      body: copy,
+      near: formatPath(parentPath),
+      what: `${formatPath(path)} = ${value}`,
+    };
+    ops.push(
+      () => ((parent[key] = value), place),
+      () => ((parent[key] = value), place),
+    );
+  }
+  if (parent !== null && typeof node === 'string') {
+    ops.push(() => {
+      parent[key] = `${node}${'x'.repeat(1 + (choice % 300))}`;
+      return { body: copy, near: formatPath(parentPath), what: `${formatPath(path)} made longer` };
+    });
+  }
+  if (parent !== null) {
+    ops.push(() => {
+      const value = REPLACEMENTS[choice % REPLACEMENTS.length];
+      parent[key] = structuredClone(value);
+      return {
+        body: copy,
+        near: formatPath(parentPath),
+        what: `${formatPath(path)} = ${JSON.stringify(value).slice(0, 40)}`,
+      };
+    });
+  }
+  if (typeof node === 'object' && node !== null && !Array.isArray(node)) {
+    const record = node as Record<string, Json>;
+    const keys = Object.keys(record);
+    if (keys.length > 0) {
+      ops.push(() => {
+        const removed = keys[choice % keys.length];
+        delete record[removed];
+        return {
+          body: copy,
+          near: formatPath(path),
+          what: `delete ${formatPath([...path, removed])}`,
+        };
+      });
+    }
+    ops.push(() => {
+      const forbidden = [
+        ...ROUTING_CONTROL_KEYS,
+        ...PROTOTYPE_KEYS.filter((k) => k !== '__proto__'),
+      ];
+      const added = forbidden[choice % forbidden.length];
+      Object.defineProperty(record, added, {
+        value: 'x',
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      return { body: copy, near: formatPath(path), what: `add ${formatPath([...path, added])}` };
+    });
+  }
+  if (Array.isArray(node)) {
+    ops.push(() => {
+      node.length = 0;
+      return { body: copy, near: formatPath(parentPath), what: `empty ${formatPath(path)}` };
+    });
+  }
+  return ops[choice % ops.length]();
+}
+
+/** The param names the mutated place, something inside it, or its parent's subtree. */
+function pointsNear(param: string | null, near: string): boolean {
+  return param === null || near === '' || param === near || param.startsWith(near);
+}
+
+type Doc = { components: { schemas: Record<string, Record<string, unknown>> } };
+
+function schemaOf(document: Doc, name: string): Record<string, unknown> {
+  return document.components.schemas[name];
+}
+
+function prop(document: Doc, name: string, property: string): Record<string, unknown> {
+  return (schemaOf(document, name).properties as Record<string, Record<string, unknown>>)[property];
+}
+
+/** Direction 1: whatever the document accepts, the gateway accepts. */
+function acceptsGenerated(published: PublishedSchemas): fc.IPropertyWithHooks<[Json]> {
+  const validate = published.validator(REQUEST);
+  return fc.property(arbitraryFor(published, REQUEST), (body) => {
+    // The generator reads the document alone; the document's own validator confirms it.
+    expect(validate(body)).toBe(true);
+    const error = gatewayVerdict(body);
+    expect(error === null ? null : error.toBody()).toBeNull();
+  });
+}
+
+/** Direction 2: a body one mutation away is refused, with a 400 envelope, exactly when the document refuses it. */
+function agreesOnMutations(
+  published: PublishedSchemas,
+  tally: { refused: number },
+): fc.IPropertyWithHooks<[Json, number, number]> {
+  const validate = published.validator(REQUEST);
+  return fc.property(arbitraryFor(published, REQUEST), fc.nat(), fc.nat(), (body, pick, choice) => {
+    const mutation = mutate(body, pick, choice);
+    const error = gatewayVerdict(mutation.body);
+    expect({ what: mutation.what, accepted: error === null }).toEqual({
+      what: mutation.what,
+      accepted: validate(mutation.body),
+    });
+    if (error !== null) {
+      tally.refused++;
+      expect(error.status).toBe(400);
+      expect(error.toBody().error).toEqual({
+        message: expect.any(String),
+        type: 'invalid_request_error',
+        param: error.param,
+        code: expect.stringMatching(/^[a-z_]+$/),
+      });
+      expect({
+        what: mutation.what,
+        param: error.param,
+        near: pointsNear(error.param, mutation.near),
+      }).toEqual({
+        what: mutation.what,
+        param: error.param,
+        near: true,
+      });
+    }
+  });
+}
+
+describe('the published request schema and the gateway agree (property-based, e2e)', () => {
+  let fakes: FakeBackends;
+  let gw: RunningGateway;
+  let published: PublishedSchemas;
+  let isValid: (body: Json) => boolean;
+
+  beforeAll(async () => {
+    fakes = await startBackends();
+    gw = await startGateway(fakes.env);
+    const res = await fetch(`${gw.url}/docs-json`);
+    published = new PublishedSchemas((await res.json()) as never);
+    const validate = published.validator(REQUEST);
+    isValid = (body) => validate(body);
+  });
+  afterAll(async () => {
+    await gw.close();
+    await fakes.close();
+  });
+
+  it(`accepts every body generated from the published schema (${RUNS} bodies)`, () => {
+    fc.assert(acceptsGenerated(published), { numRuns: RUNS });
+  });
+
+  it(`refuses a mutated body with a 400 envelope exactly when the document does (${RUNS} mutations)`, () => {
+    const tally = { refused: 0 };
+    fc.assert(agreesOnMutations(published, tally), { numRuns: RUNS });
+    // Many single mutations break a rule (about half); the rest (a vendor field, a value still in
+    // range) must pass.
+    expect(tally.refused).toBeGreaterThan(RUNS / 4);
+    expect(tally.refused).toBeLessThan(RUNS);
+  });
+
+  it.each([
+    [
+      'loosened: max_tokens from 0',
+      'direction 1',
+      (d: Doc) => (prop(d, REQUEST, 'max_tokens').minimum = 0),
+    ],
+    [
+      'loosened: a tool message without tool_call_id',
+      'direction 1',
+      (d: Doc) => (schemaOf(d, 'ChatCompletionRequestToolMessage').required = ['role', 'content']),
+    ],
+    [
+      'loosened: an image URL of any kind',
+      'direction 1',
+      (d: Doc) => {
+        const image = prop(d, 'ChatCompletionRequestMessageContentPartImage', 'image_url');
+        (image.properties as Record<string, unknown>).url = { type: 'string' };
+      },
+    ],
+    [
+      'tightened: model at most 10 characters',
+      'direction 2',
+      (d: Doc) => (prop(d, REQUEST, 'model').maxLength = 10),
+    ],
+    [
+      'tightened: temperature at most 1',
+      'direction 2',
+      (d: Doc) => (prop(d, REQUEST, 'temperature').maximum = 1),
+    ],
+  ])('catches a document that drifted from the validation (%s)', (_case, _direction, drift) => {
+    const document = structuredClone<Doc>(published.document);
+    drift(document);
+    const drifted = new PublishedSchemas(document);
+    const generated = fc.check(acceptsGenerated(drifted), { numRuns: DRIFT_RUNS, seed: 7 });
+    const mutated = fc.check(agreesOnMutations(drifted, { refused: 0 }), {
+      numRuns: DRIFT_RUNS,
+      seed: 7,
+    });
+    expect(generated.failed || mutated.failed).toBe(true);
+  });
+
+  it('answers 200 over HTTP for generated bodies, forwarding their messages untouched', async () => {
+    const bodies = fc.sample(
+      arbitraryFor(published, REQUEST, {
+        // An alias that takes every input modality and tools, so model rules refuse nothing.
+        rootOverrides: { model: fc.constant('gemini-3.1-pro') },
+      }),
+      { numRuns: HTTP_SAMPLES, seed: 14 },
+    ) as Array<Record<string, Json>>;
+    for (const body of bodies) {
+      const before = fakes.openrouter.chatRequests().length;
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      expect({ status: res.status, text: res.status === 200 ? '' : text, body }).toEqual({
+        status: 200,
+        text: '',
+        body,
+      });
+      const sent = fakes.openrouter.chatRequests().slice(before);
+      expect(sent).toHaveLength(1);
+      expect((sent[0].body as Record<string, Json>).messages).toEqual(
+        JSON.parse(JSON.stringify(body.messages)),
+      );
+    }
+  });
+
+  it('answers 400 over HTTP for mutated bodies the document refuses, and forwards none', async () => {
+    const mutated = fc
+      .sample(fc.tuple(arbitraryFor(published, REQUEST), fc.nat(), fc.nat()), {
+        numRuns: HTTP_SAMPLES * 3,
+        seed: 41,
+      })
+      .map(([body, pick, choice]) => mutate(body, pick, choice))
+      .filter((m) => !isValid(m.body))
+      .slice(0, HTTP_SAMPLES);
+    expect(mutated.length).toBeGreaterThan(HTTP_SAMPLES / 2);
+    const before = fakes.all().reduce((n, s) => n + s.chatRequests().length, 0);
+    for (const mutation of mutated) {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify(mutation.body),
+      });
+      const json = (await res.json()) as { error: { code: string; param: string | null } };
+      expect({ what: mutation.what, status: res.status }).toEqual({
+        what: mutation.what,
+        status: 400,
+      });
+      expect(json.error.code).toMatch(/^[a-z_]+$/);
+    }
+    expect(fakes.all().reduce((n, s) => n + s.chatRequests().length, 0)).toBe(before);
+  });
+});
