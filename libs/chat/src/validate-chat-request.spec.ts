@@ -237,6 +237,8 @@ describe('validateChatRequest', () => {
     ['tools', [{ type: 'function', function: { name: '' } }], 'tools[0].function.name'],
     ['tool_choice', 'sometimes', 'tool_choice'],
     ['modalities', 'image', 'modalities'],
+    ['response_format', { type: 'xml' }, 'response_format.type'],
+    ['response_format', { type: 'json_schema' }, 'response_format.json_schema'],
   ])('%s = %j → param %s (row 18)', (field, value, param) => {
     expect(errorOf(valid({ [field]: value }))).toMatchObject({ param });
   });

@@ -396,12 +396,35 @@ export const CREATE_CHAT_COMPLETION_REQUEST_SCHEMA: JsonSchema = {
       [],
       { description: 'Only with `stream: true`.' },
     ),
-    ResponseFormat: forwardedObject(
+    ResponseFormat: {
+      type: 'object',
+      description:
+        'The output format: `text`, `json_object`, or `json_schema` with the schema to follow.',
+      discriminator: { propertyName: 'type' },
+      oneOf: [
+        ref('ResponseFormatText'),
+        ref('ResponseFormatJsonObject'),
+        ref('ResponseFormatJsonSchema'),
+      ],
+    },
+    ResponseFormatText: forwardedObject({ type: { type: 'string', const: 'text' } }, ['type']),
+    ResponseFormatJsonObject: forwardedObject({ type: { type: 'string', const: 'json_object' } }, [
+      'type',
+    ]),
+    ResponseFormatJsonSchema: forwardedObject(
       {
-        type: { type: 'string', examples: ['text', 'json_object', 'json_schema'] },
-        json_schema: forwardedObject({ schema: ref('ClientJsonSchema') }),
+        type: { type: 'string', const: 'json_schema' },
+        json_schema: forwardedObject(
+          {
+            name: { type: 'string', minLength: 1, maxLength: 64 },
+            description: { type: 'string' },
+            schema: ref('ClientJsonSchema'),
+            strict: { type: nullable('boolean') },
+          },
+          ['name'],
+        ),
       },
-      ['type'],
+      ['type', 'json_schema'],
     ),
   },
 };
