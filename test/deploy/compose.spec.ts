@@ -103,16 +103,17 @@ describe('docker-compose.yml against the compose-spec JSON schema (compose-spec-
 });
 
 describe('docker-compose.yml images', () => {
-  it('has the three services, and Prometheus and Grafana only in the monitoring profile', () => {
+  it('has the four services, and Prometheus and Grafana only in the monitoring profile', () => {
     expect(Object.keys(services).sort()).toEqual([
       'gateway',
       'grafana',
       'litellm',
       'prometheus',
+      'redis',
       'vllm',
     ]);
     const profiles = (name: string): Json | undefined => asObject(services[name], name).profiles;
-    for (const name of ['gateway', 'litellm', 'vllm']) {
+    for (const name of ['gateway', 'litellm', 'redis', 'vllm']) {
       expect(profiles(name)).toBeUndefined();
     }
     for (const name of ['prometheus', 'grafana']) {
@@ -228,6 +229,15 @@ describe('docker-compose.yml gateway service', () => {
   it('is built from the root Dockerfile', () => {
     const build = asObject(gateway.build, 'build');
     expect(build).toEqual({ context: '.', dockerfile: 'Dockerfile' });
+  });
+
+  it('keeps limits and circuits in the redis service, persisted on a volume', () => {
+    const redis = asObject(services.redis, 'services.redis');
+    expect(environment(gateway, 'gateway').REDIS_URL).toBe('redis://redis:6379/0');
+    expect(command(redis, 'redis')).toEqual(expect.arrayContaining(['--appendonly', 'yes']));
+    expect(asStrings(redis.volumes, 'redis.volumes')).toEqual(['redis-data:/data']);
+    expect(Object.keys(asObject(compose.volumes, 'volumes'))).toContain('redis-data');
+    expect(healthcheckCommand(redis, 'redis')).toBe('CMD redis-cli ping');
   });
 
   it('waits for LiteLLM to be healthy but never for vLLM', () => {

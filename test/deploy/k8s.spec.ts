@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { Service } from 'kubernetes-models/v1/Service';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { parse } from 'yaml';
@@ -10,6 +11,7 @@ import {
   asArray,
   asObject,
   asString,
+  asStrings,
   gatewayPod,
   GATEWAY,
   type JsonObject,
@@ -174,6 +176,12 @@ describe('deploy/k8s Deployment', () => {
     }
   });
 
+  it('takes REDIS_URL from the Secret, optionally (without it each pod keeps its own state)', () => {
+    expect(
+      asObject(asObject(env.REDIS_URL, 'REDIS_URL').valueFrom, 'valueFrom').secretKeyRef,
+    ).toEqual({ name: 'dgx-llm-gateway-secrets', key: 'REDIS_URL', optional: true });
+  });
+
   it('mounts the ConfigMap at the path GATEWAY_CONFIG names', () => {
     const configPath = asString(asObject(env.GATEWAY_CONFIG, 'GATEWAY_CONFIG').value, 'value');
     const mounts = asArray(container.volumeMounts, 'mounts').map((m) => asObject(m, 'mount'));
@@ -229,5 +237,40 @@ describe('deploy/k8s ConfigMap, Service, HPA, PDB', () => {
     const spec = asObject(find('PodDisruptionBudget').spec, 'spec');
     expect(asObject(spec.selector, 'selector').matchLabels).toEqual(selector);
     expect(Number(spec.minAvailable)).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('deploy/k8s/redis (optional in-cluster Redis)', () => {
+  const redisKustomization = readYaml(`${DIR}/redis/kustomization.yaml`);
+  const docs = asArray(redisKustomization.resources, 'resources').flatMap((file) =>
+    readYamlDocuments(`${DIR}/redis/${asString(file, 'resource')}`),
+  );
+  const claimModel = (d: JsonObject): Validatable => new PersistentVolumeClaim(d);
+
+  it('holds a Deployment, its Service and its volume claim, each valid', () => {
+    expect(docs.map((d) => d.kind).sort()).toEqual([
+      'Deployment',
+      'PersistentVolumeClaim',
+      'Service',
+    ]);
+    for (const doc of docs) {
+      const model = doc.kind === 'PersistentVolumeClaim' ? claimModel : MODELS[modelKey(doc)];
+      expect(() => model(doc).validate()).not.toThrow();
+    }
+  });
+
+  it('persists to the claim and serves the port the Service targets', () => {
+    const redis = docs.find((d) => d.kind === 'Deployment')!;
+    const pod = asObject(asObject(asObject(redis.spec, 'spec').template, 'template').spec, 'spec');
+    const c = asObject(asArray(pod.containers, 'containers')[0], 'container');
+    expect(asStrings(c.args, 'args')).toEqual(expect.arrayContaining(['--appendonly', 'yes']));
+    expect(asObject(asArray(pod.volumes, 'volumes')[0], 'volume').persistentVolumeClaim).toEqual({
+      claimName: 'dgx-llm-gateway-redis',
+    });
+    const service = asObject(docs.find((d) => d.kind === 'Service')!.spec, 'spec');
+    expect(asObject(asArray(service.ports, 'ports')[0], 'port')).toMatchObject({
+      port: 6379,
+      targetPort: 'redis',
+    });
   });
 });

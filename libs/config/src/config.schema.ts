@@ -32,7 +32,7 @@ export class ServerSchema {
   @IsNumber() @Min(0) shutdown_delay_seconds = 5;
   @IsNumber() @Min(0) shutdown_grace_seconds = 270;
   @IsInt() @Min(0) max_inflight_requests = 256;
-  @IsInt() @Min(0) max_inflight_body_bytes = 256 * 1024 * 1024;
+  @IsInt() @Min(0) max_inflight_body_bytes = 96 * 1024 * 1024;
 }
 
 export class RoutingSchema {
