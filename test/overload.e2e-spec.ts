@@ -98,7 +98,7 @@ describe('overload protection (e2e)', () => {
       fetch(`${gw.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { ...auth, 'content-type': 'application/json' },
-        body,
+        body: body.toString('latin1'),
       });
 
     it('answers 503 overloaded before reading a body that would pass the byte cap', async () => {

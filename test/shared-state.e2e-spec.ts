@@ -12,6 +12,7 @@ const KEYS = {
   conc: 'sk-shared-conc-0123456789abcdef',
   budget: 'sk-shared-budget-0123456789abcdef',
   outage: 'sk-shared-outage-0123456789abcdef',
+  busy: 'sk-shared-busy-0123456789abcdef',
 };
 
 const KEYS_FILE = `
@@ -20,6 +21,9 @@ keys:
   - { name: conc-team, key: ${KEYS.conc}, limits: { concurrent_requests: 2 } }
   - { name: budget-team, key: ${KEYS.budget}, limits: { tokens_per_month: 100 } }
   - { name: outage-team, key: ${KEYS.outage}, limits: { requests_per_minute: 2 } }
+  - name: busy-team
+    key: ${KEYS.busy}
+    limits: { requests_per_minute: 1000, concurrent_requests: 50, tokens_per_minute: 100000 }
 `;
 
 const hello = {
@@ -132,7 +136,7 @@ describe('two replicas sharing one Redis (e2e, real redis-server)', () => {
     for (const gw of [a, b]) {
       const res = await chat(gw, KEYS.budget);
       expect(res.status).toBe(429);
-      expect(((await res.json())).error.code).toBe('insufficient_quota');
+      expect((await res.json()).error.code).toBe('insufficient_quota');
     }
     expect(fakes.vllm.chatRequests()).toHaveLength(1);
   });
@@ -158,7 +162,18 @@ describe('two replicas sharing one Redis (e2e, real redis-server)', () => {
 
   it('keeps serving through a Redis outage (local policy), says so in /readyz, logs it once, then shares again', async () => {
     warn.mockClear();
+    // Traffic in flight (holding slots and token reservations in Redis) while Redis dies.
+    fakes.vllm.setFault({ kind: 'slow', delayMs: 400 });
+    const inFlight = Array.from({ length: 8 }, (_, i) =>
+      chat(i % 2 === 0 ? a : b, KEYS.busy, { ...hello, stream: i % 4 === 0 }).then(async (r) => {
+        await r.text();
+        return r.status;
+      }),
+    );
+    await sleep(150);
     await redis.kill();
+    expect(await Promise.all(inFlight)).toEqual(Array(8).fill(200));
+    fakes.vllm.setFault(null);
     const statuses = [];
     for (let i = 0; i < 4; i++) {
       statuses.push((await chat(i % 2 === 0 ? a : b, KEYS.outage)).status);
@@ -181,6 +196,9 @@ describe('two replicas sharing one Redis (e2e, real redis-server)', () => {
     );
     // Once per replica, however many requests fell back.
     expect(outageLogs).toHaveLength(2);
+    const metrics = await (await fetch(a.metricsUrl)).text();
+    expect(metrics).toMatch(/^gateway_state_store_redis_up 0$/m);
+    expect(metrics).toMatch(/^gateway_state_store_redis_outages 1$/m);
 
     await redis.restart();
     await eventually(async () => (await readyz(a)).store.redis === 'connected', 10_000);

@@ -1,7 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { BackendStatusSource, type BackendStatus, type BackendTransition } from '@app/catalog';
 import { GATEWAY_CONFIG, type GatewayConfig } from '@app/config';
+import { StoreStatus } from '@app/store';
 import type { ApiRoute, RequestRecord } from './request-record';
 
 /** Every state the backend-state gauge reports, one series each (1 for the current one). */
@@ -114,6 +115,7 @@ export class GatewayMetrics {
   constructor(
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
     private readonly status: BackendStatusSource,
+    @Optional() store?: StoreStatus,
   ) {
     this.aliases = new Set(config.models.map((m) => m.alias));
     this.backends = new Set(config.backends.map((b) => b.name));
@@ -261,7 +263,44 @@ export class GatewayMetrics {
         }
       },
     });
+    if (store) {
+      this.storeGauges(store);
+    }
     this.status.onTransition((t) => this.transition(t));
+  }
+
+  /** Where limits and circuits live, and the Redis outages and fallbacks so far (libs/store). */
+  private storeGauges(store: StoreStatus): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'gateway_state_store_redis_up',
+      help: 'With REDIS_URL: 1 while Redis is reachable (state shared by every replica), 0 during an outage.',
+      registers,
+      collect() {
+        const snapshot = store.snapshot();
+        if (snapshot.mode === 'redis') {
+          this.set(snapshot.redis === 'connected' ? 1 : 0);
+        }
+      },
+    });
+    new Gauge({
+      name: 'gateway_state_store_redis_outages',
+      help: 'Redis outages since the process started (each logged once).',
+      registers,
+      collect() {
+        const snapshot = store.snapshot();
+        this.set(snapshot.mode === 'redis' ? snapshot.outages : 0);
+      },
+    });
+    new Gauge({
+      name: 'gateway_state_store_fallbacks',
+      help: 'Limit and circuit operations served from local memory while Redis was out.',
+      registers,
+      collect() {
+        const snapshot = store.snapshot();
+        this.set(snapshot.mode === 'redis' ? snapshot.fallbacks : 0);
+      },
+    });
   }
 
   /** A request arrived (counted in flight until {@link observe}). */
