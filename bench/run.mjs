@@ -37,10 +37,16 @@ const STREAM_BODY = body(true);
  * A feature added to the request path gets a line here.
  */
 const distRequire = createRequire(join(ROOT, 'dist/apps/gateway/'));
+const require = createRequire(import.meta.url);
 function hotPathFeatures() {
   const window = distRequire('./libs/constraints/src/context-window.rule.js');
   const request = JSON.parse(JSON_BODY);
+  const observed = (level) => telemetryPerRequest(level);
   return {
+    // Per request: the record, its request id, the in-flight set, the metrics at the end.
+    'telemetry: record + metrics (access log off, LOG_LEVEL=warn)': observed('warn'),
+    // The same plus the JSON access line, serialised by pino (to a sink that drops it).
+    'telemetry: record + metrics + JSON access line (LOG_LEVEL=log)': observed('log'),
     // Per request: one estimate, then one fit check per hop of the chain (llama-4-scout has three).
     'prompt-size estimate + per-hop context fit': () => {
       const prompt = window.estimatePromptTokens(request);
@@ -51,6 +57,50 @@ function hotPathFeatures() {
       }
       return fits;
     },
+  };
+}
+
+/**
+ * One request's telemetry, as the gateway runs it (tracing off): the middleware's request id and
+ * record, then at the response's close the observer's metrics and access line, for a served
+ * llama-4-scout request with usage. The sink stands for stdout.
+ */
+function telemetryPerRequest(level) {
+  const telemetry = distRequire('./libs/telemetry/src/index.js');
+  const { loadConfig } = distRequire('./libs/config/src/index.js');
+  const config = loadConfig({ GATEWAY_API_KEYS: KEY, LOG_LEVEL: level });
+  const status = {
+    statusOf: () => 'available',
+    onTransition: () => undefined,
+  };
+  const metrics = new telemetry.GatewayMetrics(config, status);
+  const tracing = new telemetry.TracingService(config);
+  const sink = { write: () => undefined };
+  const observer = new telemetry.RequestObserver(
+    metrics,
+    tracing,
+    telemetry.createLogger(level, sink),
+  );
+  const req = {
+    method: 'POST',
+    url: '/v1/chat/completions',
+    headers: {},
+    principal: { keyName: 'key-1' },
+  };
+  const res = { writableFinished: true, statusCode: 200 };
+  return () => {
+    const record = telemetry.newRequestRecord(telemetry.requestIdFor(undefined), 'chat');
+    observer.begin(record, req);
+    record.alias = 'llama-4-scout';
+    record.stream = false;
+    record.attempts.push({ backend: 'vllm', model: 'm', outcome: 'served', ms: 3.2, startedAt: 1 });
+    record.backend = 'vllm';
+    record.member = 'llama-4-scout';
+    record.usage = { input: 12, output: 20 };
+    record.finishReason = 'stop';
+    record.ttftMs = 2.5;
+    observer.end(record, req, res);
+    return record.status;
   };
 }
 
@@ -233,7 +283,12 @@ async function main() {
   if (pin) {
     spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
   }
-  const [simPort, proxyPort, gwPort] = [await freePort(), await freePort(), await freePort()];
+  const [simPort, proxyPort, gwPort, metricsPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const sim = launch(
     'upstream-sim',
     ['node', SIM_MAIN],
@@ -260,6 +315,7 @@ async function main() {
     ['node', GATEWAY_MAIN],
     {
       PORT: String(gwPort),
+      METRICS_PORT: String(metricsPort),
       HOST: '127.0.0.1',
       GATEWAY_API_KEYS: KEY,
       BACKEND_VLLM_URL: `${simUrl}/v1`,

@@ -23,15 +23,15 @@ export async function createGateway(
   config: GatewayConfig,
   options: GatewayOptions = {},
 ): Promise<NestExpressApplication> {
-  const { logger } = options.logs ?? createLogger(config.logLevel);
+  const logs = options.logs ?? createLogger(config.logLevel);
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot(config, { logger }),
+    AppModule.forRoot(config, { logs }),
     {
       bodyParser: false,
       abortOnError: false,
       // app.close() ends every connection: drainAndClose has already waited out the grace period.
       forceCloseConnections: true,
-      logger: new JsonLogger(logger),
+      logger: new JsonLogger(logs.logger),
     },
   );
   app.disable('x-powered-by');

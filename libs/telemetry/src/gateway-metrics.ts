@@ -1,8 +1,9 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { BackendStatusSource, type BackendStatus, type BackendTransition } from '@app/catalog';
 import { GATEWAY_CONFIG, type GatewayConfig } from '@app/config';
 import { StoreStatus } from '@app/store';
+import { FastCounter, FastHistogram } from './fast-metrics';
 import type { ApiRoute, RequestRecord } from './request-record';
 
 /** Every state the backend-state gauge reports, one series each (1 for the current one). */
@@ -57,23 +58,6 @@ class BoundedLabel {
   }
 }
 
-/**
- * The label children of `metric`, made once per distinct label values (positional, in the
- * metric's label order) and kept: prom-client hashes a label object on every call otherwise.
- */
-function children<T>(metric: { labels(...values: string[]): T }): (...values: string[]) => T {
-  const made = new Map<string, T>();
-  return (...values) => {
-    const key = values.join('\u0000');
-    let child = made.get(key);
-    if (child === undefined) {
-      child = metric.labels(...values);
-      made.set(key, child);
-    }
-    return child;
-  };
-}
-
 /** What the observer knows of a finished request besides its record. */
 export interface RequestEnd {
   record: RequestRecord;
@@ -87,8 +71,9 @@ export interface RequestEnd {
  * The gateway's Prometheus registry: OpenTelemetry GenAI metrics as Prometheus exports them, the
  * gateway's own counters and gauges, and Node's process metrics. Every label value comes from
  * configuration (aliases, backends, key names) or a bounded set; a key is never a label. All is
- * filled once per request from its {@link RequestRecord} ({@link observe}); label children are
- * kept, so a request costs a few map look-ups and increments.
+ * filled once per request from its {@link RequestRecord} ({@link observe}) through
+ * {@link FastCounter}/{@link FastHistogram}: a few map look-ups and additions, no allocation once
+ * a series exists. Gauges are computed when scraped.
  */
 @Injectable()
 export class GatewayMetrics {
@@ -99,18 +84,23 @@ export class GatewayMetrics {
   private readonly errorCodes = new BoundedLabel(100);
   private readonly outcomes = new BoundedLabel(100);
   private readonly inFlight = new Set<RequestRecord>();
+  /** Label values of the call being made (reused: a look-up copies nothing). */
+  private readonly l2 = ['', ''];
+  private readonly l3 = ['', '', ''];
+  private readonly l4 = ['', '', '', ''];
+  private readonly l5 = ['', '', '', '', ''];
 
-  private readonly tokenUsage: (...v: string[]) => Histogram.Internal<string>;
-  private readonly requestDuration: (...v: string[]) => Histogram.Internal<string>;
-  private readonly timeToFirstToken: (...v: string[]) => Histogram.Internal<string>;
-  private readonly requests: (...v: string[]) => Counter.Internal;
-  private readonly tokens: (...v: string[]) => Counter.Internal;
-  private readonly attempts: (...v: string[]) => Counter.Internal;
-  private readonly fallbacks: (...v: string[]) => Counter.Internal;
-  private readonly adjustments: (...v: string[]) => Counter.Internal;
-  private readonly refusals: (...v: string[]) => Counter.Internal;
-  private readonly aborts: (...v: string[]) => Counter.Internal;
-  private readonly stateChanges: (...v: string[]) => Counter.Internal;
+  private readonly tokenUsage: FastHistogram;
+  private readonly requestDuration: FastHistogram;
+  private readonly timeToFirstToken: FastHistogram;
+  private readonly requests: FastCounter;
+  private readonly tokens: FastCounter;
+  private readonly attempts: FastCounter;
+  private readonly fallbacks: FastCounter;
+  private readonly adjustments: FastCounter;
+  private readonly refusals: FastCounter;
+  private readonly aborts: FastCounter;
+  private readonly stateChanges: FastCounter;
 
   constructor(
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
@@ -120,110 +110,80 @@ export class GatewayMetrics {
     this.aliases = new Set(config.models.map((m) => m.alias));
     this.backends = new Set(config.backends.map((b) => b.name));
     this.keyNames = new Set([...config.auth.keys.map((k) => k.name), 'anonymous']);
-    const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    const registry = this.registry;
+    collectDefaultMetrics({ register: registry });
+    const genAi = ['gen_ai_operation_name', 'gen_ai_request_model', 'gen_ai_provider_name'];
 
-    this.tokenUsage = children(
-      new Histogram({
-        name: 'gen_ai_client_token_usage',
-        help: 'Tokens used per request, by type (input, output), as the upstream reported them.',
-        labelNames: [
-          'gen_ai_operation_name',
-          'gen_ai_request_model',
-          'gen_ai_provider_name',
-          'gen_ai_token_type',
-        ],
-        buckets: TOKEN_BUCKETS,
-        registers,
-      }),
+    this.tokenUsage = new FastHistogram(
+      'gen_ai_client_token_usage',
+      'Tokens used per request, by type (input, output), as the upstream reported them.',
+      [...genAi, 'gen_ai_token_type'],
+      TOKEN_BUCKETS,
+      registry,
     );
-    this.requestDuration = children(
-      new Histogram({
-        name: 'gen_ai_server_request_duration_seconds',
-        help: 'Time from the request arriving to the end of its response, for requests naming a model.',
-        labelNames: [
-          'gen_ai_operation_name',
-          'gen_ai_request_model',
-          'gen_ai_provider_name',
-          'error_type',
-        ],
-        buckets: DURATION_BUCKETS,
-        registers,
-      }),
+    this.requestDuration = new FastHistogram(
+      'gen_ai_server_request_duration_seconds',
+      'Time from the request arriving to the end of its response, for requests naming a model.',
+      [...genAi, 'error_type'],
+      DURATION_BUCKETS,
+      registry,
     );
-    this.timeToFirstToken = children(
-      new Histogram({
-        name: 'gen_ai_server_time_to_first_token_seconds',
-        help: 'Time from the request arriving to the first byte of the answer (first SSE event of a stream).',
-        labelNames: ['gen_ai_operation_name', 'gen_ai_request_model', 'gen_ai_provider_name'],
-        buckets: TTFT_BUCKETS,
-        registers,
-      }),
+    this.timeToFirstToken = new FastHistogram(
+      'gen_ai_server_time_to_first_token_seconds',
+      'Time from the request arriving to the first byte of the answer (first SSE event of a stream).',
+      genAi,
+      TTFT_BUCKETS,
+      registry,
     );
-    this.requests = children(
-      new Counter({
-        name: 'gateway_requests_total',
-        help: 'Requests answered, by API route, alias, HTTP status (499: the client left), error code and key name.',
-        labelNames: ['route', 'alias', 'status', 'error_code', 'key_name'],
-        registers,
-      }),
+    this.requests = new FastCounter(
+      'gateway_requests_total',
+      'Requests answered, by API route, alias, HTTP status (499: the client left), error code and key name.',
+      ['route', 'alias', 'status', 'error_code', 'key_name'],
+      registry,
     );
-    this.tokens = children(
-      new Counter({
-        name: 'gateway_tokens_total',
-        help: 'Tokens used, by alias, key name and type (input, output).',
-        labelNames: ['alias', 'key_name', 'type'],
-        registers,
-      }),
+    this.tokens = new FastCounter(
+      'gateway_tokens_total',
+      'Tokens used, by alias, key name and type (input, output).',
+      ['alias', 'key_name', 'type'],
+      registry,
     );
-    this.attempts = children(
-      new Counter({
-        name: 'gateway_upstream_attempts_total',
-        help: 'Upstream attempts by backend and outcome (served, refused, status_503, rate_limited, skipped_<bench reason>, …).',
-        labelNames: ['backend', 'outcome'],
-        registers,
-      }),
+    this.attempts = new FastCounter(
+      'gateway_upstream_attempts_total',
+      'Upstream attempts by backend and outcome (served, refused, status_503, rate_limited, skipped_<bench reason>, …).',
+      ['backend', 'outcome'],
+      registry,
     );
-    this.fallbacks = children(
-      new Counter({
-        name: 'gateway_fallbacks_total',
-        help: 'Moves from one hop of a chain to the next, by the backend left and the backend tried next.',
-        labelNames: ['from', 'to'],
-        registers,
-      }),
+    this.fallbacks = new FastCounter(
+      'gateway_fallbacks_total',
+      'Moves from one hop of a chain to the next, by the backend left and the backend tried next.',
+      ['from', 'to'],
+      registry,
     );
-    this.adjustments = children(
-      new Counter({
-        name: 'gateway_constraint_adjustments_total',
-        help: 'Constraint adjustments applied to served requests, by kind (max_tokens_floored, …).',
-        labelNames: ['kind'],
-        registers,
-      }),
+    this.adjustments = new FastCounter(
+      'gateway_constraint_adjustments_total',
+      'Constraint adjustments applied to served requests, by kind (max_tokens_floored, …).',
+      ['kind'],
+      registry,
     );
-    this.refusals = children(
-      new Counter({
-        name: 'gateway_refusals_total',
-        help: 'Requests refused with a 4xx error envelope, by error code.',
-        labelNames: ['code'],
-        registers,
-      }),
+    this.refusals = new FastCounter(
+      'gateway_refusals_total',
+      'Requests refused with a 4xx error envelope, by error code.',
+      ['code'],
+      registry,
     );
-    this.aborts = children(
-      new Counter({
-        name: 'gateway_client_aborts_total',
-        help: 'Requests whose client left before the response ended, by API route.',
-        labelNames: ['route'],
-        registers,
-      }),
+    this.aborts = new FastCounter(
+      'gateway_client_aborts_total',
+      'Requests whose client left before the response ended, by API route.',
+      ['route'],
+      registry,
     );
-    this.stateChanges = children(
-      new Counter({
-        name: 'gateway_backend_state_changes_total',
-        help: 'Backend state changes: a backend (scope backend) or one of its upstream models (scope model) benched, unreachable or back.',
-        labelNames: ['backend', 'scope', 'state'],
-        registers,
-      }),
+    this.stateChanges = new FastCounter(
+      'gateway_backend_state_changes_total',
+      'Backend state changes: a backend (scope backend) or one of its upstream models (scope model) benched, unreachable or back.',
+      ['backend', 'scope', 'state'],
+      registry,
     );
+    const registers = [registry];
     const inFlight = this.inFlight;
     new Gauge({
       name: 'gateway_in_flight_requests',
@@ -327,44 +287,62 @@ export class GatewayMetrics {
           ? record.keyName
           : OTHER_VALUE;
     const status = record.status ?? 0;
-    this.requests(record.route, aliasLabel, statusLabel(status), errorCode, keyName).inc();
+    const { l3, l4, l5 } = this;
+    l5[0] = record.route;
+    l5[1] = aliasLabel;
+    l5[2] = statusLabel(status);
+    l5[3] = errorCode;
+    l5[4] = keyName;
+    this.requests.inc(l5);
     if (record.aborted) {
-      this.aborts(record.route).inc();
+      this.aborts.inc1(record.route);
     } else if (status >= 400 && status < 500 && errorCode !== '') {
-      this.refusals(errorCode).inc();
+      this.refusals.inc1(errorCode);
     }
     this.countAttempts(record);
     for (const applied of record.applied) {
       const eq = applied.indexOf('=');
-      this.adjustments(eq < 0 ? applied : applied.slice(0, eq)).inc();
+      this.adjustments.inc1(eq < 0 ? applied : applied.slice(0, eq));
     }
     if (aliasLabel === '') {
       return;
     }
-    const operation = OPERATION[record.route];
-    const provider =
+    l4[0] = l3[0] = OPERATION[record.route];
+    l4[1] = l3[1] = aliasLabel;
+    l4[2] = l3[2] =
       record.backend !== undefined && this.backends.has(record.backend) ? record.backend : '';
-    this.requestDuration(operation, aliasLabel, provider, errorCode).observe(seconds);
+    l4[3] = errorCode;
+    this.requestDuration.observe(l4, seconds);
     if (record.ttftMs !== undefined && !record.aborted && errorCode === '') {
-      this.timeToFirstToken(operation, aliasLabel, provider).observe(record.ttftMs / 1000);
+      this.timeToFirstToken.observe(l3, record.ttftMs / 1000);
     }
     if (record.usage) {
       const { input, output } = record.usage;
-      this.tokenUsage(operation, aliasLabel, provider, 'input').observe(input);
-      this.tokenUsage(operation, aliasLabel, provider, 'output').observe(output);
-      this.tokens(aliasLabel, keyName, 'input').inc(input);
-      this.tokens(aliasLabel, keyName, 'output').inc(output);
+      l4[3] = 'input';
+      this.tokenUsage.observe(l4, input);
+      l4[3] = 'output';
+      this.tokenUsage.observe(l4, output);
+      l3[0] = aliasLabel;
+      l3[1] = keyName;
+      l3[2] = 'input';
+      this.tokens.inc(l3, input);
+      l3[2] = 'output';
+      this.tokens.inc(l3, output);
     }
   }
 
   private countAttempts(record: RequestRecord): void {
     const { attempts } = record;
+    const { l2 } = this;
     for (let i = 0; i < attempts.length; i++) {
       const backend = this.backendLabel(attempts[i].backend);
-      this.attempts(backend, this.outcomes.of(attempts[i].outcome)).inc();
+      l2[0] = backend;
+      l2[1] = this.outcomes.of(attempts[i].outcome);
+      this.attempts.inc(l2);
       const next = attempts[i + 1];
       if (next !== undefined) {
-        this.fallbacks(backend, this.backendLabel(next.backend)).inc();
+        l2[1] = this.backendLabel(next.backend);
+        this.fallbacks.inc(l2);
       }
     }
   }
@@ -375,7 +353,7 @@ export class GatewayMetrics {
 
   private transition(t: BackendTransition): void {
     if (this.backends.has(t.backend)) {
-      this.stateChanges(t.backend, t.model === undefined ? 'backend' : 'model', t.state).inc();
+      this.stateChanges.inc([t.backend, t.model === undefined ? 'backend' : 'model', t.state]);
     }
   }
 }

@@ -16,6 +16,12 @@ const LEVELS: Record<LogLevelName, Level> = {
 /** A log stream of its own, and how to flush it (the default one writes asynchronously). */
 export interface CreatedLogger {
   logger: GatewayLogger;
+  /**
+   * Writes one `info` line `{"level":"info","time":…,"pid":…,"msg":<msg>,<fields>}` to the same
+   * destination, `fields` being JSON members already serialised: the access line's fast path
+   * (pino's generic serialiser costs several microseconds per line). Callers check the level.
+   */
+  line(msg: string, fields: string): void;
   /** Writes out whatever is still buffered, synchronously (before the process exits). */
   flush(): void;
 }
@@ -32,12 +38,20 @@ export function createLogger(level: LogLevelName, destination?: DestinationStrea
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };
+  const head = `{"level":"info","time":"`;
+  const pid = `","pid":${process.pid},"msg":`;
+  const line =
+    (to: DestinationStream) =>
+    (msg: string, fields: string): void => {
+      to.write(`${head}${new Date().toISOString()}${pid}${JSON.stringify(msg)},${fields}}\n`);
+    };
   if (destination) {
-    return { logger: pino(options, destination), flush: () => undefined };
+    return { logger: pino(options, destination), line: line(destination), flush: () => undefined };
   }
   const stdout = pino.destination({ dest: 1, sync: false });
   return {
     logger: pino(options, stdout),
+    line: line(stdout),
     flush: () => {
       try {
         stdout.flushSync();

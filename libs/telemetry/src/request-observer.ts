@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayMetrics } from './gateway-metrics';
-import { GATEWAY_LOGGER } from './telemetry.tokens';
+import { GATEWAY_LOGS } from './telemetry.tokens';
 import { TracingService } from './tracing.service';
-import type { GatewayLogger } from './logger';
+import type { CreatedLogger } from './logger';
 import type { RequestRecord } from './request-record';
 
 /** What the observer reads off a request besides its record. */
@@ -27,9 +27,9 @@ export class RequestObserver {
   constructor(
     private readonly metrics: GatewayMetrics,
     private readonly tracing: TracingService,
-    @Inject(GATEWAY_LOGGER) private readonly logger: GatewayLogger,
+    @Inject(GATEWAY_LOGS) private readonly logs: CreatedLogger,
   ) {
-    this.logAccess = logger.isLevelEnabled('info');
+    this.logAccess = logs.logger.isLevelEnabled('info');
   }
 
   /** A request arrived. */
@@ -64,7 +64,7 @@ export class RequestObserver {
     this.metrics.observe({ record, aliasLabel: this.metrics.aliasLabel(model), seconds });
     this.tracing.end(record, req.method, seconds);
     if (this.logAccess) {
-      this.logger.info(accessLine(record, req, model, seconds), 'request');
+      this.logs.line('request', accessFields(record, req, model, seconds));
     }
   }
 }
@@ -75,41 +75,78 @@ function requestedModel(body: unknown): string | undefined {
   return typeof model === 'string' ? model.slice(0, MAX_LOGGED_MODEL) : undefined;
 }
 
-/** The access line's fields: names, numbers and codes only, never a body, a prompt or a key. */
-function accessLine(
+/** A JSON string literal; the common case (ids, names, codes) without JSON.stringify. */
+function str(value: string): string {
+  return PLAIN.test(value) ? `"${value}"` : JSON.stringify(value);
+}
+
+const PLAIN = /^[\w .:/@+-]*$/;
+
+/**
+ * The access line's members, serialised here: names, numbers and codes only, never a body, a
+ * prompt or a key. Absent facts are left out.
+ */
+function accessFields(
   record: RequestRecord,
   req: ObservedRequest,
   model: string | undefined,
   seconds: number,
-): Record<string, unknown> {
+): string {
   const url = req.originalUrl ?? req.url ?? '';
   const query = url.indexOf('?');
+  const path = (query < 0 ? url : url.slice(0, query)).slice(0, 200);
   const { attempts, usage } = record;
-  return {
-    request_id: record.id,
-    method: req.method,
-    path: (query < 0 ? url : url.slice(0, query)).slice(0, 200),
-    status: record.status,
-    route: record.route,
-    key_name: record.keyName,
-    model,
-    member: record.member !== model ? record.member : undefined,
-    stream: record.stream,
-    backend: record.backend,
-    fallbacks: attempts.length > 1 ? attempts.length - 1 : undefined,
-    attempts:
-      attempts.length > 0
-        ? attempts.map((a) => `${a.backend}:${a.outcome}:${Math.round(a.ms)}ms`)
-        : undefined,
-    applied: record.applied.length > 0 ? record.applied : undefined,
-    tokens_in: usage?.input,
-    tokens_out: usage?.output,
-    finish_reason: record.finishReason,
-    ttft_ms: record.ttftMs === undefined ? undefined : Math.round(record.ttftMs * 10) / 10,
-    duration_ms: Math.round(seconds * 10_000) / 10,
-    error_code: record.errorCode,
-    data_policy: record.dataPolicy,
-    trace_id: record.traceId,
-    aborted: record.aborted,
-  };
+  let line = `"request_id":${str(record.id)},"method":${str(req.method ?? '')},"path":${str(path)},"status":${record.status ?? 0},"route":"${record.route}"`;
+  if (record.keyName !== undefined) {
+    line += `,"key_name":${str(record.keyName)}`;
+  }
+  if (model !== undefined) {
+    line += `,"model":${str(model)}`;
+  }
+  if (record.member !== undefined && record.member !== model) {
+    line += `,"member":${str(record.member)}`;
+  }
+  if (record.stream !== undefined) {
+    line += `,"stream":${record.stream}`;
+  }
+  if (record.backend !== undefined) {
+    line += `,"backend":${str(record.backend)}`;
+  }
+  if (attempts.length > 0) {
+    if (attempts.length > 1) {
+      line += `,"fallbacks":${attempts.length - 1}`;
+    }
+    line += ',"attempts":[';
+    for (let i = 0; i < attempts.length; i++) {
+      const a = attempts[i];
+      line += `${i > 0 ? ',' : ''}${str(`${a.backend}:${a.outcome}:${Math.round(a.ms)}ms`)}`;
+    }
+    line += ']';
+  }
+  if (record.applied.length > 0) {
+    line += `,"applied":[${record.applied.map(str).join(',')}]`;
+  }
+  if (usage !== undefined) {
+    line += `,"tokens_in":${usage.input},"tokens_out":${usage.output}`;
+  }
+  if (record.finishReason !== undefined) {
+    line += `,"finish_reason":${str(record.finishReason)}`;
+  }
+  if (record.ttftMs !== undefined) {
+    line += `,"ttft_ms":${Math.round(record.ttftMs * 10) / 10}`;
+  }
+  line += `,"duration_ms":${Math.round(seconds * 10_000) / 10}`;
+  if (record.errorCode !== undefined) {
+    line += `,"error_code":${str(record.errorCode)}`;
+  }
+  if (record.dataPolicy !== undefined) {
+    line += `,"data_policy":${str(record.dataPolicy)}`;
+  }
+  if (record.traceId !== undefined) {
+    line += `,"trace_id":"${record.traceId}"`;
+  }
+  if (record.aborted) {
+    line += ',"aborted":true';
+  }
+  return line;
 }

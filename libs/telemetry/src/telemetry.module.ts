@@ -1,15 +1,15 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { GatewayMetrics } from './gateway-metrics';
-import type { GatewayLogger } from './logger';
+import type { CreatedLogger } from './logger';
 import { MetricsServer } from './metrics-server';
 import { RequestObserver } from './request-observer';
 import { TelemetryMiddleware } from './telemetry.middleware';
-import { GATEWAY_LOGGER } from './telemetry.tokens';
+import { GATEWAY_LOGGER, GATEWAY_LOGS } from './telemetry.tokens';
 import { TracingService } from './tracing.service';
 
 export interface TelemetryOptions {
   /** The process's JSON log stream (also Nest's logger). */
-  logger: GatewayLogger;
+  logs: CreatedLogger;
 }
 
 /**
@@ -25,14 +25,22 @@ export class TelemetryModule {
     return {
       module: TelemetryModule,
       providers: [
-        { provide: GATEWAY_LOGGER, useValue: options.logger },
+        { provide: GATEWAY_LOGS, useValue: options.logs },
+        { provide: GATEWAY_LOGGER, useValue: options.logs.logger },
         GatewayMetrics,
         RequestObserver,
         TelemetryMiddleware,
         MetricsServer,
         TracingService,
       ],
-      exports: [GATEWAY_LOGGER, GatewayMetrics, TelemetryMiddleware, MetricsServer, TracingService],
+      exports: [
+        GATEWAY_LOGS,
+        GATEWAY_LOGGER,
+        GatewayMetrics,
+        TelemetryMiddleware,
+        MetricsServer,
+        TracingService,
+      ],
     };
   }
 }
