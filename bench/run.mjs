@@ -2,10 +2,10 @@
 // `npm run bench`: the same requests, interleaved, direct to a simulated backend, through a bare
 // Express proxy (the platform's floor) and through the gateway. Prints a table, writes JSON.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -20,6 +20,8 @@ const TTFT_SAMPLES = Number(process.env.BENCH_TTFT_SAMPLES ?? 300);
 const C1_SAMPLES = Number(process.env.BENCH_C1_SAMPLES ?? 1000);
 const GROWTH_REQUESTS = Number(process.env.BENCH_GROWTH_REQUESTS ?? 100_000);
 const BUDGET_MS = 270_000;
+/** Also bench the gateway with per-key limits on (in memory, and in Redis when redis-server exists). */
+const LIMITS = process.env.BENCH_LIMITS !== '0';
 const started = Date.now();
 
 const body = (stream) =>
@@ -278,6 +280,82 @@ function cannon(url, { connections, payload, amount }) {
   });
 }
 
+/**
+ * The bench key with every per-key limit set far above what the bench sends, so each request runs
+ * every check (request and token buckets, a concurrency slot, day and month budgets, settlement)
+ * and none refuses: one gateway with the limits in memory, one with them in Redis.
+ */
+async function launchLimitedGateways(simUrl) {
+  const keysFile = join(mkdtempSync(join(tmpdir(), 'bench-keys-')), 'keys.yaml');
+  writeFileSync(
+    keysFile,
+    `keys:\n  - name: bench\n    key: ${KEY}\n    limits: { requests_per_minute: 1000000000, ` +
+      `tokens_per_minute: 1000000000000, concurrent_requests: 100000, ` +
+      `tokens_per_day: 1000000000000, tokens_per_month: 1000000000000 }\n`,
+  );
+  const env = (port, extra = {}) => ({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    METRICS_PORT: '0',
+    GATEWAY_API_KEYS_FILE: keysFile,
+    BACKEND_VLLM_URL: `${simUrl}/v1`,
+    BACKEND_OLLAMA_CLOUD_API_KEY: '',
+    BACKEND_OPENROUTER_API_KEY: '',
+    OLLAMA_API_KEY: '',
+    OPENROUTER_API_KEY: '',
+    LOG_LEVEL: 'warn',
+    SHUTDOWN_DELAY_SECONDS: '0',
+    SHUTDOWN_GRACE_SECONDS: '5',
+    ...extra,
+  });
+  const targets = {};
+  const memoryPort = await freePort();
+  launch('gateway+limits', ['node', GATEWAY_MAIN], env(memoryPort), 0);
+  targets['gateway+limits'] = `http://127.0.0.1:${memoryPort}`;
+  if (spawnSync('redis-server', ['--version']).status === 0) {
+    const redisPort = await freePort();
+    launch(
+      'redis-server',
+      [
+        'redis-server',
+        '--port',
+        String(redisPort),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ],
+      {},
+      1,
+    );
+    const redisPortReady = Date.now() + 10_000;
+    while (Date.now() < redisPortReady) {
+      const up = await new Promise((res) => {
+        const s = net.connect(redisPort, '127.0.0.1', () => (s.destroy(), res(true)));
+        s.on('error', () => res(false));
+      });
+      if (up) {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const redisGwPort = await freePort();
+    launch(
+      'gateway+limits+redis',
+      ['node', GATEWAY_MAIN],
+      env(redisGwPort, { REDIS_URL: `redis://127.0.0.1:${redisPort}` }),
+      0,
+    );
+    targets['gateway+limits+redis'] = `http://127.0.0.1:${redisGwPort}`;
+  }
+  for (const url of Object.values(targets)) {
+    await waitFor(`${url}/readyz`);
+  }
+  return targets;
+}
+
 async function main() {
   buildIfNeeded();
   if (pin) {
@@ -334,6 +412,9 @@ async function main() {
     express: `http://127.0.0.1:${proxyPort}`,
     gateway: `http://127.0.0.1:${gwPort}`,
   };
+  if (LIMITS) {
+    Object.assign(targets, await launchLimitedGateways(simUrl));
+  }
   await waitFor(`${targets.express}/health`);
   await waitFor(`${targets.gateway}/readyz`);
   for (const [name, url] of Object.entries(targets)) {
@@ -387,8 +468,8 @@ async function main() {
     ['c1', JSON_BODY, false, C1_SAMPLES],
     ['ttft', STREAM_BODY, true, TTFT_SAMPLES],
   ]) {
-    const samples = { direct: [], express: [], gateway: [] };
-    const failed = { direct: 0, express: 0, gateway: 0 };
+    const samples = Object.fromEntries(Object.keys(targets).map((t) => [t, []]));
+    const failed = Object.fromEntries(Object.keys(targets).map((t) => [t, 0]));
     for (let i = 0; i < n; i++) {
       for (const [t, url] of Object.entries(targets)) {
         const r = await timedRequest(url, payload, sse).catch(() => ({ error: 'network' }));
@@ -455,7 +536,7 @@ async function main() {
         f(a.p50, 0),
         f(a.p99, 0),
         t === 'direct' ? '' : sf(a.p50 - d.p50, 0),
-        t === 'gateway' ? `${f((100 * a.rps) / byTarget.express.rps, 0)} %` : '',
+        t.startsWith('gateway') ? `${f((100 * a.rps) / byTarget.express.rps, 0)} %` : '',
         String(a.errors),
       ]);
     }

@@ -1,0 +1,163 @@
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayConfig, KeyLimits } from '@app/config';
+import type { ChatCompletionRequest } from '@app/contracts';
+import { MemoryLimitStore, type Adjustment, type LimitStore, type SlotLease } from '@app/store';
+import type { RequestRecord } from '@app/telemetry';
+import { LimitPlan } from './limit-plan';
+import { LimitsService } from './limits.service';
+import { formatDuration } from './rate-limit-headers';
+
+/** A response that records its headers and can be "closed" like Node's. */
+function fakeResponse(record?: Partial<RequestRecord>): ServerResponse & { closeNow(): void } {
+  const res = new EventEmitter() as ServerResponse & { closeNow(): void };
+  const headers: Record<string, string> = {};
+  Object.assign(res, {
+    statusCode: 200,
+    headersSent: false,
+    req: { id: 'req-1', record } as unknown as IncomingMessage,
+    setHeader: (name: string, value: string) => (headers[name.toLowerCase()] = value),
+    getHeader: (name: string) => headers[name.toLowerCase()],
+    closeNow: () => res.emit('close'),
+  });
+  return res;
+}
+
+const config = {
+  limits: { groups: { cloud: ['gpt-5.5-pro', 'claude-opus-4.7'] }, redis_failure_policy: 'local' },
+} as unknown as GatewayConfig;
+
+const request = (maxTokens?: number): ChatCompletionRequest =>
+  ({
+    model: 'gpt-5.5-pro',
+    messages: [{ role: 'user', content: 'x'.repeat(400) }],
+    ...(maxTokens !== undefined && { max_tokens: maxTokens }),
+  });
+
+const settled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('LimitsService', () => {
+  let store: MemoryLimitStore;
+  let settles: Array<{ adjustments: readonly Adjustment[]; lease?: SlotLease }>;
+  let sut: LimitsService;
+
+  beforeEach(() => {
+    store = new MemoryLimitStore();
+    settles = [];
+    const settle = store.settle.bind(store);
+    store.settle = (adjustments, lease) => {
+      settles.push({ adjustments, lease });
+      return settle(adjustments, lease);
+    };
+    sut = new LimitsService(store, config);
+  });
+
+  const principal = (limits: KeyLimits) => ({ keyName: 'team-a', limits });
+
+  it('hands the slots back once when the response closes, however often close fires', async () => {
+    const who = principal({
+      concurrent_requests: 1,
+      per_alias: { cloud: { concurrent_requests: 1 } },
+    });
+    const res = fakeResponse();
+    await sut.admitKey(who, res.req, res);
+    await sut.admitModel(who, 'gpt-5.5-pro', request(), res);
+    await expect(sut.admitKey(who, fakeResponse().req, fakeResponse())).rejects.toMatchObject({
+      status: 429,
+      code: 'rate_limit_exceeded',
+    });
+    res.closeNow();
+    res.closeNow();
+    await settled();
+    expect(settles.map((s) => s.lease?.keys)).toEqual([
+      ['lim:{team-a}:*:conc'],
+      ['lim:{team-a}:cloud:conc'],
+    ]);
+    const again = fakeResponse();
+    await expect(sut.admitKey(who, again.req, again)).resolves.toBeUndefined();
+  });
+
+  it('settles the token estimate on the usage the record carries', async () => {
+    const who = principal({ tokens_per_minute: 10_000 });
+    const res = fakeResponse({ usage: { input: 90, output: 10 } });
+    await sut.admitKey(who, res.req, res);
+    await sut.admitModel(who, 'gpt-5.5-pro', request(1000), res);
+    // Estimate: 4 framing + 400/4 prompt + 1,000 asked for.
+    expect(res.getHeader('x-ratelimit-remaining-tokens')).toBe(String(10_000 - 1104));
+    res.closeNow();
+    await settled();
+    expect(settles[0].adjustments.map((a) => a.delta)).toEqual([100 - 1104]);
+  });
+
+  it('gives every token back when nothing was served', async () => {
+    const who = principal({ tokens_per_day: 10_000 });
+    const res = fakeResponse();
+    await sut.admitKey(who, res.req, res);
+    await sut.admitModel(who, 'gpt-5.5-pro', request(), res);
+    res.statusCode = 502;
+    res.closeNow();
+    await settled();
+    expect(settles[0].adjustments.map((a) => a.delta)).toEqual([-104]);
+  });
+
+  it('refuses a request estimated above a whole tokens_per_minute, telling SDKs not to retry', async () => {
+    const who = principal({ per_alias: { 'gpt-5.5-pro': { tokens_per_minute: 500 } } });
+    const res = fakeResponse();
+    await expect(sut.admitModel(who, 'gpt-5.5-pro', request(1000), res)).rejects.toMatchObject({
+      status: 429,
+      code: 'rate_limit_exceeded',
+      headers: expect.objectContaining({ 'x-should-retry': 'false' }),
+      message: expect.stringMatching(
+        /tokens_per_minute \(500\) of key 'team-a' for model 'gpt-5.5-pro'/,
+      ),
+    });
+  });
+
+  it('answers 503 limits_unavailable when the store is out under the closed policy', async () => {
+    const closed = {
+      admit: () => Promise.resolve({ ok: false, unavailable: true }),
+      settle: () => Promise.resolve(),
+      standings: () => Promise.resolve([]),
+    } as unknown as LimitStore;
+    const service = new LimitsService(closed, config);
+    const res = fakeResponse();
+    await expect(
+      service.admitKey(principal({ requests_per_minute: 5 }), res.req, res),
+    ).rejects.toMatchObject({ status: 503, code: 'limits_unavailable' });
+  });
+});
+
+describe('LimitPlan', () => {
+  it('applies an alias entry and every group holding the alias, nothing else', () => {
+    const plan = new LimitPlan(
+      'team a',
+      {
+        requests_per_minute: 10,
+        per_alias: {
+          cloud: { requests_per_minute: 2 },
+          'gpt-5.5-pro': { concurrent_requests: 1 },
+          'llama-4-scout': { requests_per_minute: 100 },
+        },
+      },
+      { cloud: ['gpt-5.5-pro', 'claude-opus-4.7'] },
+    );
+    expect(plan.scopesFor('gpt-5.5-pro').map((s) => s.name)).toEqual(['cloud', 'gpt-5.5-pro']);
+    expect(plan.scopesFor('claude-opus-4.7').map((s) => s.name)).toEqual(['cloud']);
+    expect(plan.scopesFor('gemma-4-31b')).toEqual([]);
+    // Key names are encoded inside the hash tag.
+    expect(plan.keyRules(Date.now())[0].rule.key).toBe('lim:{team%20a}:*:rpm');
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [0, '0ms'],
+    [20, '20ms'],
+    [1_500, '1.5s'],
+    [59_999, '60s'],
+    [360_000, '6m0s'],
+    [3_723_000, '1h2m3s'],
+  ])('%i ms is %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+});
