@@ -226,7 +226,7 @@ describe('catalog, auth and OpenAPI (e2e)', () => {
     expect(doc.openapi).toMatch(/^3\./);
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.paths['/v1/info'].get.responses['401'].content['application/json'].schema.$ref).toBe(
-      '#/components/schemas/ErrorResponseDto',
+      '#/components/schemas/ErrorResponse',
     );
     expect(doc.paths['/v1/info'].get.security).toEqual([{ bearer: [] }]);
     expect(JSON.stringify(doc)).not.toContain('sk-e2e-client');

@@ -1,13 +1,19 @@
+import type { ServerResponse } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { stringify as stringifyYaml } from 'yaml';
+import { chatRequestExamples, chatResponseExamples } from '@app/chat';
+import { GATEWAY_CONFIG, type GatewayConfig } from '@app/config';
 import {
   addComponentSchemas,
   CHAT_REQUEST_SCHEMA_NAME,
   CREATE_CHAT_COMPLETION_REQUEST_SCHEMA,
-  nullableTo31,
+  polishOpenApiDocument,
   toComponentSchemas,
   type JsonSchema,
+  type OpenApiDocument,
 } from '@app/contracts';
+import { HEALTH_CHECK_RESULT_SCHEMA, HEALTH_SCHEMA_NAME } from '@app/health';
 import {
   CREATE_RESPONSE_REQUEST_SCHEMA,
   IMAGE_EDIT_SCHEMA,
@@ -29,6 +35,20 @@ const REQUEST_SCHEMAS: Record<string, JsonSchema> = {
   [IMAGE_EDIT_SCHEMA_NAME]: IMAGE_EDIT_SCHEMA,
 };
 
+/** Other component schemas written as JSON Schema (responses the DTOs do not describe). */
+const RESPONSE_SCHEMAS: Record<string, JsonSchema> = {
+  [HEALTH_SCHEMA_NAME]: HEALTH_CHECK_RESULT_SCHEMA,
+};
+
+const TAGS: Record<string, string> = {
+  chat: 'OpenAI-compatible chat completions, JSON or server-sent events.',
+  responses: 'The OpenAI Responses API, stateless, on the same routing as chat.',
+  images: 'OpenAI-compatible image generation and edits, on the image-output aliases.',
+  catalog: 'The model catalog: aliases, constraints, routing and live backend status.',
+  limits: "The calling key's limits and usage.",
+  health: 'Kubernetes probes. No authentication.',
+};
+
 /** The OpenAPI 3.1 document enterprise teams generate clients from. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -37,34 +57,97 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setDescription(
       'OpenAI-compatible chat gateway for the DGX Spark: model catalog with per-model constraints, ' +
         'fallback routing across local vLLM and cloud backends, and Kubernetes probes. ' +
-        'Every `/v1` error uses the OpenAI envelope `{"error":{"message","type","param","code"}}`.',
+        'Every `/v1` error uses the OpenAI envelope `{"error":{"message","type","param","code"}}`. ' +
+        'The document is also served at `/openapi.json` and `/openapi.yaml`.',
     )
     .setVersion('1.0.0')
+    .setLicense('UNLICENSED', 'https://choosealicense.com/no-permission/')
     .addBearerAuth({
       type: 'http',
       scheme: 'bearer',
-      description: 'A gateway client key (GATEWAY_API_KEYS).',
+      description: 'A gateway client key (an opaque token from GATEWAY_API_KEYS or the keys file).',
     })
-    .addServer('/', 'This gateway')
+    .addServer(
+      '.',
+      'This gateway, relative to where this document is served (works behind a path prefix).',
+    )
     .build();
-  const document = nullableTo31(
-    SwaggerModule.createDocument(app, config, {
-      operationIdFactory: (controller, method) =>
-        `${controller.replace(/Controller$/, '')}_${method}`,
-    }),
-  ) as OpenAPIObject;
-  const components = (document.components ??= {});
-  const schemas = (components.schemas ??= {});
+  const created = SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (controller, method) => `${method}${controller.replace(/Controller$/, '')}`,
+  });
+  const document = polishOpenApiDocument(created as unknown as OpenApiDocument, TAGS);
+  const schemas = ((document.components ??= {}).schemas ??= {});
   for (const [name, schema] of Object.entries(REQUEST_SCHEMAS)) {
     addComponentSchemas(schemas, toComponentSchemas(name, schema));
   }
-  return document;
+  addComponentSchemas(schemas, RESPONSE_SCHEMAS);
+  const models = app.get<GatewayConfig>(GATEWAY_CONFIG).models;
+  publishAliases(
+    schemas,
+    models.map((m) => m.alias),
+  );
+  const chat = document.paths['/v1/chat/completions']?.post as
+    { requestBody?: { content: Record<string, { examples?: unknown }> } } | undefined;
+  const chatJson = chat?.requestBody?.content['application/json'];
+  if (chatJson) {
+    chatJson.examples = chatRequestExamples(models);
+  }
+  const chatOk = (
+    document.paths['/v1/chat/completions']?.post as Record<string, unknown> | undefined
+  )?.responses as Record<string, { content?: Record<string, { examples?: unknown }> }> | undefined;
+  const okJson = chatOk?.['200']?.content?.['application/json'];
+  if (okJson) {
+    okJson.examples = chatResponseExamples(models);
+  }
+  return document as unknown as OpenAPIObject;
 }
 
+/**
+ * The loaded catalog's aliases: a `ModelAlias` enum (what `GET /v1/models` lists) and examples on
+ * every request's `model` (annotations only: the validated schema is unchanged). `model` itself stays a string: an alias a key may not use is a 404
+ * `model_not_found`, and the catalog is per deployment.
+ */
+function publishAliases(schemas: Record<string, unknown>, aliases: string[]): void {
+  schemas.ModelAlias = {
+    type: 'string',
+    enum: aliases,
+    description: "The aliases of this gateway's catalog (a key may be limited to some of them).",
+  };
+  for (const name of Object.keys(REQUEST_SCHEMAS)) {
+    const model = (schemas[name] as { properties?: Record<string, JsonSchema> }).properties?.model;
+    if (model) {
+      model.examples = aliases;
+    }
+  }
+  const catalogEntry = schemas.ModelCatalogEntry as { properties?: Record<string, unknown> };
+  if (catalogEntry?.properties) {
+    catalogEntry.properties.alias = { $ref: '#/components/schemas/ModelAlias' };
+  }
+  const model = schemas.Model as { properties?: Record<string, unknown> };
+  if (model?.properties) {
+    model.properties.id = { $ref: '#/components/schemas/ModelAlias' };
+  }
+}
+
+/**
+ * Swagger UI at `/docs`; the document at `/openapi.json` and `/openapi.yaml`, and at `/docs-json`
+ * and `/docs-yaml` as before. Built once, on first request.
+ */
 export function mountSwagger(app: INestApplication): void {
-  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
+  let document: OpenAPIObject | undefined;
+  const get = (): OpenAPIObject => (document ??= buildOpenApiDocument(app));
+  SwaggerModule.setup('docs', app, get, {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',
     customSiteTitle: 'DGX LLM Chat Gateway — API',
+  });
+  const http = app.getHttpAdapter();
+  http.get('/openapi.json', (_req: unknown, res: ServerResponse) => {
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.end(JSON.stringify(get()));
+  });
+  http.get('/openapi.yaml', (_req: unknown, res: ServerResponse) => {
+    res.setHeader('content-type', 'text/yaml; charset=utf-8');
+    res.end(stringifyYaml(get(), { aliasDuplicateObjects: false }));
   });
 }

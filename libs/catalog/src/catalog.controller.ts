@@ -17,7 +17,14 @@ export class CatalogController {
   ) {}
 
   @Get('info')
-  @ApiOperation({ summary: 'Model catalog with constraints and routing, and live backend status' })
+  @ApiOperation({
+    operationId: 'getModelCatalog',
+    summary: 'Model catalog with constraints and routing, and live backend status',
+    description:
+      'Every alias the key may use, with its family, context window, modalities, licensing, ordered fallback ' +
+      'chain (each hop with its own build facts) and constraints (`min_max_tokens`, …), and every backend with ' +
+      'its live state (`available`, `benched` until when and why, `unreachable`, `not_configured`).',
+  })
   @ApiOkResponse({ type: InfoResponseDto })
   @ApiErrorResponses(401)
   info(@CurrentPrincipal() principal: Principal): InfoResponseDto {
@@ -30,7 +37,11 @@ export class CatalogController {
   }
 
   @Get('models')
-  @ApiOperation({ summary: 'List models (OpenAI format)' })
+  @ApiOperation({
+    operationId: 'listModels',
+    summary: 'List models (OpenAI format)',
+    description: 'The aliases the key may use, as OpenAI `model` objects.',
+  })
   @ApiOkResponse({ type: ModelListDto })
   @ApiErrorResponses(401)
   models(@CurrentPrincipal() principal: Principal): ModelListDto {
@@ -38,7 +49,12 @@ export class CatalogController {
   }
 
   @Get('models/:model')
-  @ApiOperation({ summary: 'Retrieve a model (OpenAI format)' })
+  @ApiOperation({
+    operationId: 'retrieveModel',
+    summary: 'Retrieve a model (OpenAI format)',
+    description:
+      'One alias as an OpenAI `model` object; 404 `model_not_found` when unknown or not allowed for the key.',
+  })
   @ApiParam({ name: 'model', example: 'llama-4-scout' })
   @ApiOkResponse({ type: ModelObjectDto })
   @ApiErrorResponses(401, 404)

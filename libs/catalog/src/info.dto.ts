@@ -1,8 +1,9 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 
+@ApiSchema({ name: 'ModelConstraints' })
 export class ConstraintsDto {
   @ApiProperty({
-    type: Number,
+    type: 'integer',
     nullable: true,
     example: 200,
     description: 'Floor silently applied to max_tokens / max_completion_tokens; null when none.',
@@ -14,10 +15,15 @@ export class ConstraintsDto {
       'Whether image_url parts may carry a non-data: URL. False everywhere: inline images as base64 data URIs.',
   })
   accepts_image_url: boolean;
-  @ApiProperty({ example: 8, description: 'Typical end-to-end seconds for a short answer.' })
+  @ApiProperty({
+    type: 'integer',
+    example: 8,
+    description: 'Typical end-to-end seconds for a short answer.',
+  })
   typical_response_seconds: number;
 }
 
+@ApiSchema({ name: 'ModelModalities' })
 export class ModalitiesDto {
   @ApiProperty({
     enum: ['text', 'image', 'audio', 'video'],
@@ -29,6 +35,7 @@ export class ModalitiesDto {
   output: string[];
 }
 
+@ApiSchema({ name: 'ModelLicensing' })
 export class LicensingDto {
   @ApiProperty({ example: 'Llama 4 Community License' }) license: string;
   @ApiProperty({ example: true }) open_weights: boolean;
@@ -42,6 +49,7 @@ export class LicensingDto {
   data_leaves_dgx: boolean | 'on_fallback';
 }
 
+@ApiSchema({ name: 'RoutingHop' })
 export class RoutingHopDto {
   @ApiPropertyOptional({
     example: 'vllm',
@@ -58,9 +66,14 @@ export class RoutingHopDto {
     description: 'Member alias of a composite alias.',
   })
   alias?: string;
-  @ApiPropertyOptional({ example: 65536, description: "This hop's build: its context window." })
+  @ApiPropertyOptional({
+    type: 'integer',
+    example: 65536,
+    description: "This hop's build: its context window.",
+  })
   context_window?: number;
   @ApiPropertyOptional({
+    type: 'integer',
     example: 8192,
     description: "This hop's cap on completion tokens (a larger max_tokens is lowered).",
   })
@@ -81,10 +94,11 @@ export class RoutingHopDto {
   unsupported_params?: Record<string, string>;
 }
 
+@ApiSchema({ name: 'ModelCatalogEntry' })
 export class ModelInfoDto {
   @ApiProperty({ example: 'llama-4-scout' }) alias: string;
   @ApiProperty({ example: 'Meta Llama 4' }) family: string;
-  @ApiProperty({ example: 10000000, description: 'Context window in tokens.' })
+  @ApiProperty({ type: 'integer', example: 10000000, description: 'Context window in tokens.' })
   context_window: number;
   @ApiProperty({ example: true }) tools: boolean;
   @ApiProperty({ example: true, description: 'Accepts image input.' }) vision: boolean;
@@ -102,6 +116,7 @@ export class ModelInfoDto {
   @ApiProperty({ type: ConstraintsDto }) constraints: ConstraintsDto;
 }
 
+@ApiSchema({ name: 'Backend' })
 export class BackendInfoDto {
   @ApiProperty({ example: 'vllm' }) name: string;
   @ApiProperty({ enum: ['local', 'cloud'], example: 'local' }) kind: string;
@@ -155,19 +170,26 @@ export class BackendInfoDto {
   aliases: string[];
 }
 
+@ApiSchema({ name: 'ModelCatalog' })
 export class InfoResponseDto {
   @ApiProperty({ type: [ModelInfoDto] }) models: ModelInfoDto[];
   @ApiProperty({ type: [BackendInfoDto] }) backends: BackendInfoDto[];
 }
 
+@ApiSchema({ name: 'Model' })
 export class ModelObjectDto {
   @ApiProperty({ example: 'llama-4-scout' }) id: string;
   @ApiProperty({ example: 'model', enum: ['model'] }) object: 'model';
-  @ApiProperty({ example: 1767225600, description: 'Unix seconds (the gateway build date).' })
+  @ApiProperty({
+    type: 'integer',
+    example: 1767225600,
+    description: 'Unix seconds (the gateway build date).',
+  })
   created: number;
   @ApiProperty({ example: 'Meta Llama 4' }) owned_by: string;
 }
 
+@ApiSchema({ name: 'ListModelsResponse' })
 export class ModelListDto {
   @ApiProperty({ example: 'list', enum: ['list'] }) object: 'list';
   @ApiProperty({ type: [ModelObjectDto] }) data: ModelObjectDto[];

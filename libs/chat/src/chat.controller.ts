@@ -32,6 +32,7 @@ export class ChatController {
   @Post('completions')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'createChatCompletion',
     summary: 'Create a chat completion (OpenAI-compatible; JSON or SSE with `stream: true`)',
     description:
       "Constraints of the alias are enforced before anything is forwarded: `max_tokens` below the model's `min_max_tokens` is raised " +
@@ -43,17 +44,20 @@ export class ChatController {
   @ApiResponse({
     status: 200,
     description:
-      'The completion: JSON, or an SSE stream of `chat.completion.chunk` events ending with `data: [DONE]` (an upstream failure mid-stream ends with a `data: {"error":…}` event instead).',
+      'The completion. With `stream: false` (the default): `application/json`, a `CreateChatCompletionResponse`. ' +
+      'With `stream: true`: `text/event-stream`, one `data: <CreateChatCompletionStreamResponse JSON>` event per chunk, ' +
+      'then the terminal `data: [DONE]` (not JSON). An upstream failure after the first event ends the stream with ' +
+      '`data: <ErrorResponse JSON>` (a stream error code) and no `[DONE]`. A stream looks like:\n\n' +
+      '```\n' +
+      'data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1767225600,"model":"llama-4-scout","choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"},"finish_reason":null}]}\n\n' +
+      'data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1767225600,"model":"llama-4-scout","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n' +
+      'data: [DONE]\n' +
+      '```',
     headers: SERVED_HEADERS,
     content: {
       'application/json': { schema: { $ref: getSchemaPath(ChatCompletionResponseDto) } },
       'text/event-stream': {
-        schema: {
-          type: 'string',
-          description: 'SSE: `data: <ChatCompletionChunk JSON>` events, then `data: [DONE]`.',
-        },
-        example:
-          'data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1767225600,"model":"llama-4-scout","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}\n\ndata: [DONE]\n\n',
+        schema: { $ref: getSchemaPath(ChatCompletionChunkDto) },
       },
     },
   })

@@ -6,3 +6,4 @@ export * from './chat-request.pipe';
 export * from './json-body.middleware';
 export * from './validate-chat-request';
 export * from './served-headers';
+export * from './chat-openapi';

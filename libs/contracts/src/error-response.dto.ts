@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 
+@ApiSchema({ name: 'Error' })
 export class ErrorDetailDto {
   @ApiProperty({ example: 'Invalid API key.' }) message: string;
   @ApiProperty({ example: 'invalid_request_error' }) type: string;
@@ -9,6 +10,7 @@ export class ErrorDetailDto {
 }
 
 /** The OpenAI error envelope, as documented in the OpenAPI document. */
+@ApiSchema({ name: 'ErrorResponse' })
 export class ErrorResponseDto {
   @ApiProperty({ type: ErrorDetailDto }) error: ErrorDetailDto;
 }

@@ -8,3 +8,4 @@ export * from './chat/chat-completion.types';
 export * from './chat/create-chat-completion-request.schema';
 export * from './chat/chat-completion-response.dto';
 export * from './schema';
+export * from './error-codes';

@@ -15,6 +15,7 @@ import { Public } from '@app/auth';
 import { BackendStatusSource, CatalogService, type BenchView } from '@app/catalog';
 import { OverloadGate } from '@app/limits';
 import { StoreStatus } from '@app/store';
+import { HEALTH_SCHEMA_NAME } from './health.schema';
 import { LifecycleService } from './lifecycle.service';
 
 const READY_EXAMPLE = {
@@ -62,11 +63,18 @@ export class HealthController {
   ) {}
 
   @Get('healthz')
-  @ApiOperation({ summary: 'Liveness: the process answers. No auth, no downstream checks.' })
+  @ApiOperation({
+    operationId: 'getLiveness',
+    summary: 'Liveness: the process answers. No auth, no downstream checks.',
+    description: 'Always 200 while the process serves HTTP; Kubernetes restarts the pod otherwise.',
+  })
   @ApiOkResponse({
     description: 'Alive',
-    schema: {
-      example: { status: 'ok', info: { process: { status: 'up' } }, error: {}, details: {} },
+    content: {
+      'application/json': {
+        schema: { $ref: `#/components/schemas/${HEALTH_SCHEMA_NAME}` },
+        example: { status: 'ok', info: { process: { status: 'up' } }, error: {}, details: {} },
+      },
     },
   })
   liveness(): Promise<HealthCheckResult> {
@@ -75,6 +83,10 @@ export class HealthController {
 
   @Get('readyz')
   @ApiOperation({
+    operationId: 'getReadiness',
+    description:
+      'Kubernetes keeps the pod in the Service while this answers 200. Details name each backend, benched ' +
+      'backends and models with when they return, the shared store and the overload gate.',
     summary:
       'Readiness: 503 only while starting or draining. Lists every backend with its own state; a down ' +
       'backend never fails readiness, nor does an unreachable Redis (`store.redis: unreachable`: ' +
@@ -83,9 +95,27 @@ export class HealthController {
   })
   @ApiOkResponse({
     description: 'Ready; backend states for transparency',
-    schema: { example: READY_EXAMPLE },
+    content: {
+      'application/json': {
+        schema: { $ref: `#/components/schemas/${HEALTH_SCHEMA_NAME}` },
+        example: READY_EXAMPLE,
+      },
+    },
   })
-  @ApiServiceUnavailableResponse({ description: 'Starting or draining' })
+  @ApiServiceUnavailableResponse({
+    description: 'Starting or draining (with `Retry-After`)',
+    content: {
+      'application/json': {
+        schema: { $ref: `#/components/schemas/${HEALTH_SCHEMA_NAME}` },
+        example: {
+          status: 'error',
+          info: {},
+          error: { gateway: { status: 'down', phase: 'draining' } },
+          details: { gateway: { status: 'down', phase: 'draining' } },
+        },
+      },
+    },
+  })
   async readiness(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult | object> {
     const phase = this.lifecycle.state;
     const backends: Record<string, string> = {};

@@ -18,6 +18,7 @@ export class UsageController {
 
   @Get('usage')
   @ApiOperation({
+    operationId: 'getUsage',
     summary: "The calling key's limits, usage and what is left, key-wide and per alias",
     description:
       'Per-minute limits refill continuously (a burst of the limit, then limit/60 per second); ' +

@@ -1,5 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 
+@ApiSchema({ name: 'ChatCompletionMessageImageUrl' })
 export class ImageOutputUrlDto {
   @ApiProperty({
     example:
@@ -8,11 +9,13 @@ export class ImageOutputUrlDto {
   url: string;
 }
 
+@ApiSchema({ name: 'ChatCompletionMessageImage' })
 export class ImageOutputDto {
   @ApiProperty({ example: 'image_url', enum: ['image_url'] }) type: 'image_url';
   @ApiProperty({ type: ImageOutputUrlDto }) image_url: ImageOutputUrlDto;
 }
 
+@ApiSchema({ name: 'ChatCompletionResponseMessage' })
 export class AssistantMessageDto {
   @ApiProperty({ example: 'assistant', enum: ['assistant'] }) role: 'assistant';
   @ApiProperty({ type: String, nullable: true, example: 'Hello from the DGX.' }) content:
@@ -30,8 +33,9 @@ export class AssistantMessageDto {
   images?: ImageOutputDto[];
 }
 
+@ApiSchema({ name: 'ChatCompletionChoice' })
 export class ChoiceDto {
-  @ApiProperty({ example: 0 }) index: number;
+  @ApiProperty({ type: 'integer', example: 0 }) index: number;
   @ApiProperty({ type: AssistantMessageDto }) message: AssistantMessageDto;
   @ApiProperty({
     type: String,
@@ -42,42 +46,51 @@ export class ChoiceDto {
   finish_reason: string | null;
 }
 
+@ApiSchema({ name: 'CompletionUsage' })
 export class UsageDto {
-  @ApiProperty({ example: 12 }) prompt_tokens: number;
-  @ApiProperty({ example: 200 }) completion_tokens: number;
-  @ApiProperty({ example: 212 }) total_tokens: number;
-  @ApiPropertyOptional({ type: Object, example: { reasoning_tokens: 120 } })
+  @ApiProperty({ type: 'integer', example: 12 }) prompt_tokens: number;
+  @ApiProperty({ type: 'integer', example: 200 }) completion_tokens: number;
+  @ApiProperty({ type: 'integer', example: 212 }) total_tokens: number;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    example: { reasoning_tokens: 120 },
+  })
   completion_tokens_details?: Record<string, number>;
 }
 
+@ApiSchema({ name: 'CreateChatCompletionResponse' })
 export class ChatCompletionResponseDto {
   @ApiProperty({ example: 'chatcmpl-9f2c' }) id: string;
   @ApiProperty({ example: 'chat.completion', enum: ['chat.completion'] }) object: 'chat.completion';
-  @ApiProperty({ example: 1767225600 }) created: number;
+  @ApiProperty({ type: 'integer', example: 1767225600 }) created: number;
   @ApiProperty({ example: 'llama-4-scout', description: 'The alias the client asked for.' })
   model: string;
   @ApiProperty({ type: [ChoiceDto] }) choices: ChoiceDto[];
   @ApiPropertyOptional({ type: UsageDto }) usage?: UsageDto;
 }
 
+@ApiSchema({ name: 'ChatCompletionStreamResponseDelta' })
 export class DeltaDto {
   @ApiPropertyOptional({ example: 'assistant' }) role?: string;
   @ApiPropertyOptional({ type: String, nullable: true, example: 'Hel' }) content?: string | null;
   @ApiPropertyOptional({ type: [ImageOutputDto] }) images?: ImageOutputDto[];
 }
 
+@ApiSchema({ name: 'ChatCompletionStreamChoice' })
 export class ChunkChoiceDto {
-  @ApiProperty({ example: 0 }) index: number;
+  @ApiProperty({ type: 'integer', example: 0 }) index: number;
   @ApiProperty({ type: DeltaDto }) delta: DeltaDto;
   @ApiProperty({ type: String, nullable: true, example: null }) finish_reason: string | null;
 }
 
 /** One `data:` event of a streamed completion. */
+@ApiSchema({ name: 'CreateChatCompletionStreamResponse' })
 export class ChatCompletionChunkDto {
   @ApiProperty({ example: 'chatcmpl-9f2c' }) id: string;
   @ApiProperty({ example: 'chat.completion.chunk', enum: ['chat.completion.chunk'] })
   object: 'chat.completion.chunk';
-  @ApiProperty({ example: 1767225600 }) created: number;
+  @ApiProperty({ type: 'integer', example: 1767225600 }) created: number;
   @ApiProperty({ example: 'llama-4-scout' }) model: string;
   @ApiProperty({
     type: [ChunkChoiceDto],

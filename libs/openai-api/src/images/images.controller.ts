@@ -23,6 +23,7 @@ export class ImagesController {
   @Post('generations')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'createImage',
     summary: 'Generate an image (OpenAI Images API) with an image-output alias',
     description:
       'One image per request, answered as `data[0].b64_json`. Routed like chat: `image-gen` tries nano-banana and falls ' +
@@ -49,6 +50,7 @@ export class ImagesController {
   @Post('edits')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'createImageEdit',
     summary: 'Edit or combine images (OpenAI Images API, JSON form) with an image-output alias',
     description:
       'The input images go as base64 `data:` URIs in `images[].image_url`, after the prompt, to the image model (the ' +

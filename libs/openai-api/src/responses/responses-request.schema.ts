@@ -50,7 +50,11 @@ const contentPart: JsonSchema = {
     },
     tagged(
       'output_text',
-      { text: { type: 'string' }, annotations: { type: 'array' }, logprobs: { type: 'array' } },
+      {
+        text: { type: 'string' },
+        annotations: { type: 'array', items: {} },
+        logprobs: { type: 'array', items: {} },
+      },
       ['text'],
       'Text of an earlier assistant turn.',
     ),

@@ -21,6 +21,7 @@ export class ResponsesController {
   @Post('responses')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'createResponse',
     summary: 'Create a response (OpenAI Responses API, stateless; JSON or SSE with `stream: true`)',
     description:
       'Translated to a chat completion and routed exactly like `POST /v1/chat/completions`: same catalog, constraints ' +

@@ -1,0 +1,261 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { parse as parseYaml } from 'yaml';
+import { GATEWAY_ERROR_CODES } from '@app/contracts';
+import { startBackends, type FakeBackends } from './support/backends';
+import { auth, CLIENT_KEY, startGateway, type RunningGateway } from './support/gateway';
+import { PublishedSchemas } from './support/schema-arbitrary';
+
+const run = promisify(execFile);
+
+type Json = Record<string, any>;
+
+const OPERATIONS = ['get', 'post', 'put', 'delete', 'patch'];
+
+function operations(doc: Json): Array<[string, string, Json]> {
+  return Object.entries(doc.paths as Json).flatMap(([path, item]) =>
+    Object.entries(item as Json)
+      .filter(([method]) => OPERATIONS.includes(method))
+      .map(([method, op]) => [path, method, op as Json] as [string, string, Json]),
+  );
+}
+
+describe('the OpenAPI document (e2e)', () => {
+  let fakes: FakeBackends;
+  let gw: RunningGateway;
+  let doc: Json;
+
+  beforeAll(async () => {
+    fakes = await startBackends();
+    gw = await startGateway(fakes.env);
+    doc = (await (await fetch(`${gw.url}/openapi.json`)).json()) as Json;
+  });
+  afterAll(async () => {
+    await gw.close();
+    await fakes.close();
+  });
+
+  it('is served the same at /openapi.json, /openapi.yaml, /docs-json and /docs-yaml, and holds no secret', async () => {
+    const yaml = await fetch(`${gw.url}/openapi.yaml`);
+    expect(yaml.headers.get('content-type')).toMatch(/yaml/);
+    expect(parseYaml(await yaml.text())).toEqual(doc);
+    expect(await (await fetch(`${gw.url}/docs-json`)).json()).toEqual(doc);
+    expect(parseYaml(await (await fetch(`${gw.url}/docs-yaml`)).text())).toEqual(doc);
+    expect(JSON.stringify(doc)).not.toContain(CLIENT_KEY);
+    for (const key of Object.values(fakes.env)) {
+      if (!key.startsWith('http')) {
+        expect(JSON.stringify(doc)).not.toContain(key);
+      }
+    }
+  });
+
+  it('is a valid OpenAPI 3.1 document (swagger-parser)', async () => {
+    expect(doc.openapi).toBe('3.1.0');
+    await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeDefined();
+  });
+
+  it('passes Spectral (spectral:oas) with no error, warning, info or hint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spectral-'));
+    try {
+      const file = join(dir, 'openapi.json');
+      writeFileSync(file, JSON.stringify(doc));
+      const out = join(dir, 'out.json');
+      await run(
+        'node_modules/.bin/spectral',
+        [
+          'lint',
+          file,
+          '--ruleset',
+          '.spectral.yaml',
+          '-f',
+          'json',
+          '-o',
+          out,
+          '--fail-severity',
+          'hint',
+        ],
+        { timeout: 60_000 },
+      ).catch(() => undefined);
+      const problems = JSON.parse(readFileSync(out, 'utf8')) as Array<{
+        code: string;
+        path: string[];
+      }>;
+      expect(problems.map((p) => `${p.code} at ${p.path.join('.')}`)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it('names things as a generated client would want: no Dto, OpenAI-style operation ids, declared tags, an opaque bearer key, a relative server', () => {
+    expect(Object.keys(doc.components.schemas).filter((n) => /Dto$/.test(n))).toEqual([]);
+    expect(doc.components.schemas).toHaveProperty('CreateChatCompletionResponse');
+    expect(doc.components.schemas).toHaveProperty('CreateChatCompletionStreamResponse');
+    expect(doc.components.schemas).toHaveProperty('ErrorResponse');
+    const ids = Object.fromEntries(
+      operations(doc).map(([p, m, op]) => [`${m} ${p}`, op.operationId]),
+    );
+    expect(ids).toMatchObject({
+      'post /v1/chat/completions': 'createChatCompletion',
+      'get /v1/models': 'listModels',
+      'get /v1/models/{model}': 'retrieveModel',
+      'get /v1/info': 'getModelCatalog',
+      'get /healthz': 'getLiveness',
+      'get /readyz': 'getReadiness',
+    });
+    for (const id of Object.values(ids)) {
+      expect(id).toMatch(/^[a-z][A-Za-z0-9]*$/);
+    }
+    const used = new Set(operations(doc).flatMap(([, , op]) => op.tags as string[]));
+    expect(new Set(doc.tags.map((t: Json) => t.name))).toEqual(used);
+    for (const tag of doc.tags) {
+      expect(tag.description).toBeTruthy();
+    }
+    expect(doc.components.securitySchemes.bearer).toEqual({
+      type: 'http',
+      scheme: 'bearer',
+      description: expect.any(String),
+    });
+    expect(doc.servers).toEqual([{ url: '.', description: expect.any(String) }]);
+  });
+
+  it('types integers as integer and keeps null where the API sends it', () => {
+    const s = doc.components.schemas;
+    expect(s.CreateChatCompletionResponse.properties.created.type).toBe('integer');
+    expect(s.CompletionUsage.properties.total_tokens.type).toBe('integer');
+    expect(s.ChatCompletionChoice.properties.finish_reason.type).toEqual(['string', 'null']);
+    expect(s.ChatCompletionChoice.properties.finish_reason.enum).toContain(null);
+    expect(s.ChatCompletionStreamChoice.properties.finish_reason.type).toEqual(['string', 'null']);
+    expect(s.ChatCompletionResponseMessage.properties.content.type).toEqual(['string', 'null']);
+    expect(s.CreateChatCompletionRequest.properties.max_tokens.type).toEqual(['integer', 'null']);
+    expect(s.ModelCatalogEntry.properties.context_window.type).toBe('integer');
+    expect(JSON.stringify(doc)).not.toContain('"nullable"');
+  });
+
+  it('types the stream: text/event-stream carries the chunk schema, with [DONE] and the error event described', () => {
+    const ok = doc.paths['/v1/chat/completions'].post.responses['200'];
+    expect(ok.content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/CreateChatCompletionResponse',
+    );
+    expect(ok.content['text/event-stream'].schema.$ref).toBe(
+      '#/components/schemas/CreateChatCompletionStreamResponse',
+    );
+    expect(ok.description).toContain('data: [DONE]');
+    expect(ok.description).toContain('ErrorResponse');
+  });
+
+  it('lists every alias of the catalog and every error code', async () => {
+    const models = (await (await fetch(`${gw.url}/v1/models`, { headers: auth })).json()) as Json;
+    const aliases = (models.data as Json[]).map((m) => m.id as string);
+    expect(aliases).toHaveLength(13);
+    expect(doc.components.schemas.ModelAlias.enum).toEqual(aliases);
+    expect(doc.components.schemas.CreateChatCompletionRequest.properties.model.examples).toEqual(
+      aliases,
+    );
+    const codes = doc.components.schemas.GatewayErrorCode.enum as string[];
+    expect(codes).toEqual(Object.keys(GATEWAY_ERROR_CODES));
+    // Every code the README documents (its error tables) is in the enum.
+    const readme = readFileSync('README.md', 'utf8');
+    const start = readme.indexOf('### Errors');
+    const errors = readme.slice(start, readme.indexOf('\n#', start + 1));
+    const documented = [...errors.matchAll(/^\| (?:\d{3}(?: \/ \d{3})? \| )?(.+?) \|/gm)]
+      .flatMap((row) => [...row[1].matchAll(/`([a-z]+(?:_[a-z]+)+)`/g)].map((m) => m[1]))
+      .filter((code) => !['stream_options', 'file_id', 'file_data', 'local_only'].includes(code));
+    expect(documented.length).toBeGreaterThan(25);
+    expect(documented.filter((code) => !codes.includes(code))).toEqual([]);
+    expect(doc.components.schemas.Error.properties.code.anyOf[0].$ref).toBe(
+      '#/components/schemas/GatewayErrorCode',
+    );
+  });
+
+  it('declares the headers on every response, 405 with Allow on every operation, and the probes', () => {
+    for (const [path, method, op] of operations(doc)) {
+      const where = `${method} ${path}`;
+      expect({ where, has405: '405' in op.responses }).toEqual({ where, has405: true });
+      for (const [status, response] of Object.entries(op.responses as Json)) {
+        if ('$ref' in response) {
+          continue;
+        }
+        const headers = Object.keys(response.headers ?? {});
+        expect({ where, status, headers }).toEqual({
+          where,
+          status,
+          headers: expect.arrayContaining(['x-request-id']),
+        });
+        if (status === '401') {
+          expect(headers).toContain('WWW-Authenticate');
+        }
+        if (['429', '502', '503'].includes(status)) {
+          expect({ where, status, headers }).toEqual({
+            where,
+            status,
+            headers: expect.arrayContaining(['Retry-After']),
+          });
+        }
+      }
+    }
+    expect(doc.components.responses.MethodNotAllowed.headers.Allow.$ref).toBe(
+      '#/components/headers/Allow',
+    );
+    const ok = doc.paths['/v1/chat/completions'].post.responses['200'].headers;
+    expect(Object.keys(ok)).toEqual(
+      expect.arrayContaining(['x-request-id', 'x-rust-api-applied', 'x-gateway-backend']),
+    );
+    for (const probe of ['/healthz', '/readyz']) {
+      expect(doc.paths[probe].get.responses['200'].content['application/json'].schema.$ref).toBe(
+        '#/components/schemas/HealthCheckResult',
+      );
+    }
+    expect(doc.paths['/readyz'].get.responses['503'].headers).toHaveProperty('Retry-After');
+  });
+
+  it('gives named request examples that the schema accepts and the gateway serves with 200, as real backends would', async () => {
+    const published = new PublishedSchemas(doc as never);
+    const validate = published.validator('CreateChatCompletionRequest');
+    const examples = doc.paths['/v1/chat/completions'].post.requestBody.content['application/json']
+      .examples as Record<string, { value: Json }>;
+    expect(Object.keys(examples)).toEqual([
+      'chat',
+      'stream',
+      'vision',
+      'image',
+      'reasoning',
+      'tools',
+    ]);
+    for (const [name, { value }] of Object.entries(examples)) {
+      expect({ name, valid: validate(value) }).toEqual({ name, valid: true });
+      // What vLLM and the cloud APIs refuse: stream_options without streaming, absurd max_tokens.
+      expect({ name, ok: value.stream_options === undefined || value.stream === true }).toEqual({
+        name,
+        ok: true,
+      });
+      expect(value.max_tokens ?? 0).toBeLessThanOrEqual(1000);
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify(value),
+      });
+      const body = await res.text();
+      expect({ name, status: res.status, body: res.status === 200 ? '' : body }).toEqual({
+        name,
+        status: 200,
+        body: '',
+      });
+      if (name === 'reasoning') {
+        expect(res.headers.get('x-rust-api-applied')).toMatch(/^max_tokens_floored=\d+$/);
+      }
+      if (name === 'stream') {
+        expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+        expect(body).toContain('data: [DONE]');
+      }
+      if (name === 'image') {
+        expect(JSON.parse(body).choices[0].message.images[0].image_url.url).toMatch(
+          /^data:image\/png;base64,/,
+        );
+      }
+    }
+  });
+});
