@@ -383,6 +383,40 @@ describe('telemetry: metrics, JSON logs and the request record (e2e)', () => {
     expect(benchedLines[0].level).toBe('warn');
   });
 
+  it('names the API route of Express-served requests too: responses, images, other', async () => {
+    const before = await metrics();
+    const responses = await fetch(`${gw.url}/v1/responses`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json', 'x-request-id': 'tel-responses' },
+      body: JSON.stringify({ model: 'llama-4-scout', input: 'Say hello to the DGX' }),
+    });
+    expect(responses.status).toBe(200);
+    await responses.arrayBuffer();
+    const models = await fetch(`${gw.url}/v1/models`, {
+      headers: { ...auth, 'x-request-id': 'tel-models' },
+    });
+    await models.arrayBuffer();
+    const [responsesLine, modelsLine] = await Promise.all([
+      accessLine('tel-responses'),
+      accessLine('tel-models'),
+    ]);
+    const after = await metrics();
+    expect(responsesLine).toMatchObject({
+      route: 'responses',
+      path: '/v1/responses',
+      status: 200,
+      model: 'llama-4-scout',
+      backend: 'vllm',
+    });
+    expect(responsesLine.tokens_out).toEqual(expect.any(Number));
+    expect(modelsLine).toMatchObject({ route: 'other', path: '/v1/models', status: 200 });
+    const served = { route: 'responses', alias: 'llama-4-scout', status: '200' };
+    expect(
+      after.value('gateway_requests_total', served) -
+        before.value('gateway_requests_total', served),
+    ).toBe(1);
+  });
+
   it('writes every line as JSON, and never a key, in logs or metrics', async () => {
     const m = await metrics();
     expect(raw.length).toBeGreaterThan(5);
