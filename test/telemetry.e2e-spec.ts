@@ -298,6 +298,19 @@ describe('telemetry: metrics, JSON logs and the request record (e2e)', () => {
     expect(lines[2]).toMatchObject({ status: 400, model: 'llama-4-scout', error_code: error.code });
   });
 
+  it('keeps the access line valid JSON whatever model name and path a client sends', async () => {
+    const odd = 'x"y\\z\n\u2028é' + 'm'.repeat(200);
+    const res = await fetch(`${gw.url}/v1/chat/completions?debug="1"`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json', 'x-request-id': 'tel-odd' },
+      body: JSON.stringify({ model: odd, ...hello }),
+    });
+    expect(res.status).toBe(404);
+    await res.arrayBuffer();
+    const line = await accessLine('tel-odd');
+    expect(line).toMatchObject({ path: '/v1/chat/completions', model: odd.slice(0, 100) });
+  });
+
   it('logs a client that left as 499 aborted, counts it, and does not blame the backend', async () => {
     fakes.vllm.setFault({ kind: 'slow', delayMs: 3000 });
     const before = await metrics();
