@@ -32,6 +32,10 @@ const body = (stream) =>
   });
 const JSON_BODY = body(false);
 const STREAM_BODY = body(true);
+/** The same request in the Responses API's shape: what its translation costs over chat. */
+const responsesBody = (stream) =>
+  JSON.stringify({ model: 'llama-4-scout', stream, input: 'Answer in 20 words' });
+const RESPONSES_PATH = '/v1/responses';
 /**
  * Hot-path features whose cost is stated against the gateway's per-request time in the same run:
  * each is timed in this process on the bench request (built code from dist/), and reported as a
@@ -259,13 +263,13 @@ function summary(values) {
  * `seconds` runs from the start to the last response. autocannon notices the end of an `amount`
  * run only on its next one-second tick, so its own timing (and the callback's) is whole seconds.
  */
-function cannon(url, { connections, payload, amount }) {
+function cannon(url, { connections, payload, amount, path = '/v1/chat/completions' }) {
   const t0 = process.hrtime.bigint();
   let last = t0;
   return new Promise((res, rej) => {
     const run = autocannon(
       {
-        url: `${url}/v1/chat/completions`,
+        url: `${url}${path}`,
         method: 'POST',
         headers: HEADERS,
         body: payload,
@@ -432,12 +436,28 @@ async function main() {
     'json c1': { connections: 1, payload: JSON_BODY },
     'json c64': { connections: 64, payload: JSON_BODY },
     'stream20 c64': { connections: 64, payload: STREAM_BODY },
+    // Only the gateway speaks the Responses API; compared with its own chat rows above.
+    'responses json c64': {
+      connections: 64,
+      payload: responsesBody(false),
+      path: RESPONSES_PATH,
+      only: 'gateway',
+      chat: 'json c64',
+    },
+    'responses stream20 c64': {
+      connections: 64,
+      payload: responsesBody(true),
+      path: RESPONSES_PATH,
+      only: 'gateway',
+      chat: 'stream20 c64',
+    },
   };
+  const targetsOf = (c) => Object.entries(targets).filter(([t]) => !c.only || c.only === t);
   // Runs are sized in requests, not seconds: stopping on a timer aborts requests in flight, which
   // a gateway rightly counts against its backend. The warm-up (JIT, keep-alive pools) sizes them.
   const amounts = {};
   for (const [caseName, c] of Object.entries(cases)) {
-    for (const [t, url] of Object.entries(targets)) {
+    for (const [t, url] of targetsOf(c)) {
       const w = await cannon(url, { ...c, amount: Math.max(500, c.connections * 30) });
       const rate = w.requests.total / w.seconds || 100;
       (amounts[caseName] ??= {})[t] = Math.max(c.connections * 10, Math.round(rate * DURATION));
@@ -448,7 +468,7 @@ async function main() {
   const raw = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const [caseName, c] of Object.entries(cases)) {
-      for (const [t, url] of Object.entries(targets)) {
+      for (const [t, url] of targetsOf(c)) {
         const r = await cannon(url, { ...c, amount: amounts[caseName][t] });
         const errors = r.errors + r.timeouts + r.non2xx;
         ((raw[caseName] ??= {})[t] ??= []).push({
@@ -526,7 +546,7 @@ async function main() {
   const sf = (n, d) => (Number.isFinite(n) && n >= 0 ? `+${f(n, d)}` : f(n, d));
   const rows = [];
   for (const [caseName, byTarget] of Object.entries(agg)) {
-    for (const t of Object.keys(targets)) {
+    for (const t of Object.keys(byTarget)) {
       const a = byTarget[t];
       const d = byTarget.direct;
       rows.push([
@@ -535,12 +555,22 @@ async function main() {
         f(a.rps, 0),
         f(a.p50, 0),
         f(a.p99, 0),
-        t === 'direct' ? '' : sf(a.p50 - d.p50, 0),
-        t.startsWith('gateway') ? `${f((100 * a.rps) / byTarget.express.rps, 0)} %` : '',
+        t === 'direct' || !d ? '' : sf(a.p50 - d.p50, 0),
+        t.startsWith('gateway') && byTarget.express
+          ? `${f((100 * a.rps) / byTarget.express.rps, 0)} %`
+          : '',
         String(a.errors),
       ]);
     }
   }
+  // The Responses translation's cost: the gateway's chat req/s over its Responses req/s, same run.
+  const translation = Object.entries(cases)
+    .filter(([, c]) => c.chat)
+    .map(([caseName, c]) => {
+      const chat = agg[c.chat].gateway.rps;
+      const responses = agg[caseName].gateway.rps;
+      return { caseName, chat, responses, costPercent: 100 * (chat / responses - 1) };
+    });
   for (const [kind, label] of [
     ['c1', 'json c1 (precise)'],
     ['ttft', 'TTFT stream'],
@@ -592,6 +622,10 @@ async function main() {
       '',
       ...rss,
       ...featureLines,
+      ...translation.map(
+        (x) =>
+          `Responses API translation: ${x.caseName}: ${f(x.responses, 0)} req/s vs chat ${f(x.chat, 0)} req/s = ${sf(x.costPercent, 1)} % time per request (target <= +15 %)`,
+      ),
       `total ${f((Date.now() - started) / 1000, 0)} s`,
     ].join('\n'),
   );
@@ -619,6 +653,7 @@ async function main() {
         },
         growthRequests,
         hotPathFeatures: features,
+        responsesTranslation: translation,
       },
       null,
       2,

@@ -173,6 +173,32 @@ export function demoCommands({ gateway, vllm, openrouter, photo, bearer = DEMO_K
         `ls -l image.png`,
     },
     {
+      id: 'tools',
+      title: 'Tool calling: the model asks for get_weather (finish_reason tool_calls)',
+      cmd:
+        `curl -s ${chat} ${auth} ${json} \\\n` +
+        `  -d '{"model": "llama-4-scout", "messages": [{"role": "user", "content": "What is the weather in Paris?"}],\n` +
+        `       "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]}' \\\n` +
+        `  | jq '{finish_reason: .choices[0].finish_reason, tool_calls: .choices[0].message.tool_calls}'`,
+    },
+    {
+      id: 'responses',
+      title: 'The Responses API (what LangChain and the AI SDK call): same routing, same floor',
+      cmd:
+        `curl -s ${gateway}/v1/responses ${auth} ${json} \\\n` +
+        `  -d '{"model": "gpt-5.5-pro", "instructions": "Be brief.", "input": "Why is the sky blue?", "max_output_tokens": 50}' \\\n` +
+        `  | jq '{status, text: .output[0].content[0].text, usage}'`,
+    },
+    {
+      id: 'images',
+      title: 'The Images API: generate, saved to generated.png',
+      cmd:
+        `curl -s ${gateway}/v1/images/generations ${auth} ${json} \\\n` +
+        `  -d '{"model": "nano-banana", "prompt": "A red fox in the snow", "size": "1024x1024"}' \\\n` +
+        `  | jq -r '.data[0].b64_json' | base64 -d > generated.png\n` +
+        `ls -l generated.png`,
+    },
+    {
       id: 'down',
       title: 'Failover 1/4: take the simulated vLLM down',
       cmd: `curl -s -X POST ${vllm}/_sim/down`,

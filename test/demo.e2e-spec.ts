@@ -148,6 +148,34 @@ const CHECKS: [RegExp, (r: Ran, cwd: string) => void][] = [
     },
   ],
   [
+    /Tool calling/,
+    (r) => {
+      const out = JSON.parse(r.stdout) as {
+        finish_reason: string;
+        tool_calls: Array<{ function: { name: string; arguments: string } }>;
+      };
+      expect(out.finish_reason).toBe('tool_calls');
+      expect(out.tool_calls[0].function.name).toBe('get_weather');
+      expect(JSON.parse(out.tool_calls[0].function.arguments)).toEqual({ city: 'Paris' });
+    },
+  ],
+  [
+    /The Responses API/,
+    (r) => {
+      const out = JSON.parse(r.stdout) as { status: string; text: string; usage: unknown };
+      expect(out.status).toBe('completed');
+      expect(out.text).toContain('Why is the sky blue?');
+      expect(out.usage).toMatchObject({ output_tokens_details: { reasoning_tokens: 120 } });
+    },
+  ],
+  [
+    /The Images API/,
+    (r, cwd) => {
+      const png = readFileSync(join(cwd, 'generated.png'));
+      expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+    },
+  ],
+  [
     /take the simulated vLLM down/,
     (r) => {
       expect(JSON.parse(r.stdout)).toMatchObject({ name: 'vllm', down: true });

@@ -194,6 +194,25 @@ describe('POST /v1/responses with the official openai SDK (e2e)', () => {
     expect(response.headers.get('x-gateway-fallbacks')).toBe('vllm');
   });
 
+  it('keeps a local-only request on the DGX, as chat does', async () => {
+    const local = new OpenAI({
+      apiKey: CLIENT_KEY,
+      baseURL: `${gw.url}/v1`,
+      maxRetries: 0,
+      defaultHeaders: { 'x-gateway-data-policy': 'local-only' },
+    });
+    const error = await local.responses
+      .create({ model: 'gpt-5.5-pro', input: 'hi' })
+      .catch((err: unknown) => err);
+    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
+    expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe('model_not_local');
+    const { response } = await local.responses
+      .create({ model: 'llama-4-scout', input: 'hi' })
+      .withResponse();
+    expect(response.headers.get('x-gateway-backend')).toBe('vllm');
+    expect(response.headers.get('x-gateway-data-policy')).toBe('local-only');
+  });
+
   it('ends a stream cut mid-way with response.failed, never response.completed', async () => {
     fakes.vllm.setFault({ kind: 'cut', afterChunks: 3, times: 1 });
     const stream = await client.responses.create({

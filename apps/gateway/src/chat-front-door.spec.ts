@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import type { ChatService } from '@app/chat';
 import { AuthenticationError, InvalidRequestError } from '@app/contracts';
-import { ChatFrontDoor } from './chat-front-door';
+import { ChatFrontDoor, type HotRoute } from './chat-front-door';
 
 type Use = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => unknown;
 type Step = { use: Use };
@@ -17,6 +17,7 @@ describe('ChatFrontDoor', () => {
   let completed: unknown[][];
   const chain: Step[] = [];
   let complete: (...args: unknown[]) => Promise<void>;
+  let responded: unknown[][];
 
   const step = (
     name: string,
@@ -34,6 +35,16 @@ describe('ChatFrontDoor', () => {
     const sut = new ChatFrontDoor(
       chain, // read per request: each test sets its steps
       { complete: (...args: unknown[]) => complete(...args) } as unknown as ChatService,
+      new Map([
+        [
+          '/v1/responses',
+          (...args: Parameters<HotRoute>) => {
+            responded.push(args);
+            args[2].end('responded');
+            return Promise.resolve();
+          },
+        ],
+      ]),
     );
     server = createServer(
       sut.listener((req, res) => {
@@ -53,6 +64,7 @@ describe('ChatFrontDoor', () => {
   beforeEach(() => {
     ran = [];
     completed = [];
+    responded = [];
     chain.splice(
       0,
       chain.length,
@@ -86,7 +98,20 @@ describe('ChatFrontDoor', () => {
     expect(completed).toHaveLength(1);
   });
 
+  it('runs the same chain for another hot route, then only that route', async () => {
+    const res = await post('/v1/responses?x=1');
+    expect(await res.text()).toBe('responded');
+    expect(ran).toEqual(['request-id', 'auth', 'body']);
+    expect(completed).toHaveLength(0);
+    expect(responded[0].slice(0, 2)).toEqual([
+      { principal: { keyName: 'team-a' }, requestId: 'req-1', record: undefined },
+      BODY,
+    ]);
+  });
+
   it.each([
+    ['GET', '/v1/responses'],
+    ['POST', '/v1/responses/'],
     ['GET', '/v1/chat/completions'],
     ['POST', '/v1/chat/completions/'],
     ['POST', '/v1/chat/completionsX'],

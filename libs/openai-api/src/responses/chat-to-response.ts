@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { OutputItem, ResponseEcho, ResponseObject, ResponseUsage } from './responses.types';
 
+/** Random per process; a counter makes each response's ids unique without a syscall per request. */
+const PROCESS_ID = randomBytes(6).toString('hex');
+let responses = 0;
+
 /** Fresh ids for one response and its items (`resp_…`, `msg_…`, `fc_…`, `ig_…`). */
 export class ResponseIds {
   readonly response: string;
@@ -8,7 +12,8 @@ export class ResponseIds {
   private next = 0;
 
   constructor() {
-    this.base = randomBytes(12).toString('hex');
+    responses = (responses + 1) % Number.MAX_SAFE_INTEGER;
+    this.base = PROCESS_ID + responses.toString(16).padStart(12, '0');
     this.response = `resp_${this.base}`;
   }
 

@@ -135,15 +135,12 @@ export class ResponsesStreamTranslator implements SseTranslator {
       return out;
     }
     open.text += delta;
+    // The one event per token: written from a template, not an object (ids are [a-z0-9_]).
+    const seq = this.seq++;
     return (
       out +
-      this.event('response.output_text.delta', {
-        item_id: open.id,
-        output_index: open.index,
-        content_index: 0,
-        delta,
-        logprobs: [],
-      })
+      `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":${seq},` +
+      `"item_id":"${open.id}","output_index":${open.index},"content_index":0,"delta":${JSON.stringify(delta)},"logprobs":[]}\n\n`
     );
   }
 
