@@ -1,5 +1,3 @@
-import { SimHttpError } from './sim-http.error';
-
 /** A tool call the simulated model decided to make. */
 export interface PlannedToolCall {
   id: string;
@@ -14,7 +12,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 /**
  * Which tool the model calls, deterministically: none after a tool result (it answers instead),
- * none for `tool_choice: "none"`, the named tool when forced, else the first tool.
+ * none for `tool_choice: "none"`, the named tool when forced (none if it is not among the tools),
+ * else the first tool.
  * Arguments are a value for each property the tool's schema requires.
  */
 export function planToolCall(
@@ -37,12 +36,7 @@ export function planToolCall(
   const forced = forcedName(body.tool_choice);
   const fn = forced === undefined ? functions[0] : functions.find((f) => f.name === forced);
   if (!fn) {
-    throw new SimHttpError(
-      400,
-      `tool_choice names '${forced ?? ''}', which is not among the tools.`,
-      'invalid_value',
-      'tool_choice',
-    );
+    return undefined; // A forced name that is not among the tools: lenient, the model answers.
   }
   const args = valueFor(fn.parameters, userText, 0);
   return {
@@ -76,12 +70,7 @@ export function planJsonAnswer(body: Record<string, unknown>, text: string): str
     const spec = isRecord(format.json_schema) ? format.json_schema : {};
     return JSON.stringify(valueFor(spec.schema, text, 0));
   }
-  throw new SimHttpError(
-    400,
-    "response_format.type must be 'text', 'json_object' or 'json_schema'.",
-    'invalid_value',
-    'response_format.type',
-  );
+  return undefined; // Another dialect's format: answered as text, like a lenient provider.
 }
 
 /** A deterministic value of a JSON schema: strings from the prompt, the first enum value, … */

@@ -146,7 +146,7 @@ describe('planChat: tools and response_format', () => {
     });
   });
 
-  it('calls the forced tool, and none with tool_choice none', () => {
+  it('calls the forced tool; none with tool_choice none or a name not among the tools', () => {
     const forced = { type: 'function', function: { name: 'get_time' } };
     expect(
       planChat(user('hi', { tools: [weather, clock], tool_choice: forced }), ctx).toolCall?.name,
@@ -154,14 +154,10 @@ describe('planChat: tools and response_format', () => {
     expect(
       planChat(user('hi', { tools: [weather], tool_choice: 'none' }), ctx).toolCall,
     ).toBeUndefined();
+    const unknown = { type: 'function', function: { name: 'x' } };
     expect(
-      refusal(
-        user('hi', {
-          tools: [weather],
-          tool_choice: { type: 'function', function: { name: 'x' } },
-        }),
-      ).code,
-    ).toBe('invalid_value');
+      planChat(user('hi', { tools: [weather], tool_choice: unknown }), ctx).toolCall,
+    ).toBeUndefined();
   });
 
   it('answers from the tool result once it is given', () => {
@@ -185,6 +181,11 @@ describe('planChat: tools and response_format', () => {
     );
     expect(plan.toolCall).toBeUndefined();
     expect(plan.tokens.join('')).toBe('The tool returned: 21 degrees and sunny');
+  });
+
+  it('answers text for a response_format it does not know (lenient, as the gateway forwards any)', () => {
+    const plan = planChat(user('Say hi', { response_format: { type: 'grammar' } }), ctx);
+    expect(plan.tokens.join('')).toBe('You said: Say hi');
   });
 
   it('answers valid JSON in JSON mode, and an object with the required fields for a JSON schema', () => {
