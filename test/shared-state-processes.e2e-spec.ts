@@ -1,0 +1,150 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from './deploy/deploy-files';
+import { startBackends, type FakeBackends } from './support/backends';
+import { freePort, startRedis, type RedisServer } from './support/redis';
+
+const ROOT = repoRoot();
+const GATEWAY_MAIN = join(ROOT, 'dist/apps/gateway/apps/gateway/src/main.js');
+const KEY = 'sk-processes-0123456789abcdef';
+const BUDGET_KEY = 'sk-processes-budget-0123456789';
+const FREE_KEY = 'sk-processes-free-0123456789ab';
+const SCOUT_HOP = 'vllm|RedHatAI/Llama-4-Scout-17B-16E-Instruct-quantized.w4a16';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitReady(url: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      const info = ((await (await fetch(`${url}/readyz`)).json()) as { info: Record<string, any> })
+        .info;
+      if (info.store?.redis === 'connected') {
+        return;
+      }
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${url} never became ready with Redis`);
+}
+
+/** The built gateway as its own process (what Kubernetes runs), sharing Redis with its twin. */
+describe('two gateway processes on one Redis (e2e, built gateway, real redis-server)', () => {
+  let redis: RedisServer;
+  let fakes: FakeBackends;
+  const processes: ChildProcess[] = [];
+  const urls: string[] = [];
+
+  const chat = (url: string, key: string, content = 'Reply with 5 words.'): Promise<Response> =>
+    fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'llama-4-scout', messages: [{ role: 'user', content }] }),
+    });
+
+  beforeAll(async () => {
+    // The demo's rule: build when dist is missing or older than any source.
+    const build = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `(await import(${JSON.stringify(join(ROOT, 'scripts/demo.mjs'))})).buildIfNeeded(() => {})`,
+      ],
+      { cwd: ROOT, stdio: 'ignore' },
+    );
+    expect(build.status).toBe(0);
+    redis = await startRedis();
+    fakes = await startBackends();
+    const keysFile = join(mkdtempSync(join(tmpdir(), 'processes-')), 'keys.yaml');
+    writeFileSync(
+      keysFile,
+      `keys:\n  - { name: shared, key: ${KEY}, limits: { requests_per_minute: 5 } }\n` +
+        `  - { name: budget, key: ${BUDGET_KEY}, limits: { tokens_per_day: 100 } }\n` +
+        `  - { name: free, key: ${FREE_KEY} }\n`,
+    );
+    for (let i = 0; i < 2; i++) {
+      const [port, metrics] = [await freePort(), await freePort()];
+      const child = spawn(process.execPath, [GATEWAY_MAIN], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          ...fakes.env,
+          PORT: String(port),
+          METRICS_PORT: String(metrics),
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'error',
+          GATEWAY_API_KEYS_FILE: keysFile,
+          BACKEND_HEALTH_INTERVAL_SECONDS: '3600',
+          REDIS_URL: redis.url,
+        },
+        stdio: 'ignore',
+      });
+      processes.push(child);
+      urls.push(`http://127.0.0.1:${port}`);
+    }
+    await Promise.all(urls.map(waitReady));
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all(
+      processes.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null) {
+              resolve();
+              return;
+            }
+            child.once('exit', () => resolve());
+            child.kill('SIGKILL');
+          }),
+      ),
+    );
+    await fakes?.close();
+    await redis?.stop();
+  });
+
+  it('admits, across both processes, exactly requests_per_minute', async () => {
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => chat(urls[i % 2], KEY).then((r) => r.status)),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(7);
+    expect(fakes.vllm.chatRequests()).toHaveLength(5);
+  });
+
+  it('refuses a budget spent through one process on the other', async () => {
+    expect((await chat(urls[0], BUDGET_KEY, 'Reply with 150 words.')).status).toBe(200);
+    await sleep(100);
+    const other = await chat(urls[1], BUDGET_KEY);
+    expect(other.status).toBe(429);
+    expect(((await other.json()) as { error: { code: string } }).error.code).toBe(
+      'insufficient_quota',
+    );
+  });
+
+  it('skips on one process a backend model benched through the other', async () => {
+    fakes.vllm.clearRequests();
+    fakes.vllm.setFault({ kind: 'status', status: 429, retryAfter: 60, times: 1 });
+    const viaFirst = await chat(urls[0], FREE_KEY);
+    expect(viaFirst.status).toBe(200);
+    expect(viaFirst.headers.get('x-gateway-backend')).toBe('ollama-cloud');
+    for (let i = 0; i < 100; i++) {
+      const info = (
+        (await (await fetch(`${urls[1]}/readyz`)).json()) as { info: Record<string, any> }
+      ).info;
+      if (info.benched[SCOUT_HOP]) {
+        break;
+      }
+      await sleep(25);
+    }
+    const viaSecond = await chat(urls[1], FREE_KEY);
+    expect(viaSecond.status).toBe(200);
+    expect(viaSecond.headers.get('x-gateway-backend')).toBe('ollama-cloud');
+    // Only the first process's call reached vLLM; the second skipped it.
+    expect(fakes.vllm.chatRequests()).toHaveLength(1);
+  });
+});
