@@ -1,9 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './deploy/deploy-files';
+import { buildIfNeeded } from './support/build';
 
 const ROOT = repoRoot();
 const DEMO = join(ROOT, 'scripts/demo.mjs');
@@ -214,16 +215,7 @@ describe('npm run demo (e2e)', () => {
   beforeAll(() => {
     // The demo's own rule: build when dist is missing or older than any source, so the demo
     // under test is never a stale build.
-    const build = spawnSync(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `(await import(${JSON.stringify(DEMO)})).buildIfNeeded(() => {})`,
-      ],
-      { cwd: ROOT, stdio: 'ignore' },
-    );
-    expect(build.status).toBe(0);
+    expect(buildIfNeeded()).toBe(0);
     expect(DIST.every((f) => existsSync(f))).toBe(true);
     cwd = mkdtempSync(join(tmpdir(), 'demo-e2e-'));
   }, 120_000);

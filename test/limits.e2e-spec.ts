@@ -123,7 +123,7 @@ describe('per-key limits (e2e, in-memory store)', () => {
         chat(KEYS.conc, { model: 'llama-4-scout', stream: true, ...hello }).then(async (r) => ({
           status: r.status,
           events: r.status === 200 ? await sseEvents(r) : [],
-          code: r.status === 200 ? undefined : ((await r.json())).error.code,
+          code: r.status === 200 ? undefined : (await r.json()).error.code,
         })),
       ),
     );
@@ -193,7 +193,7 @@ describe('per-key limits (e2e, in-memory store)', () => {
       body: '{not json',
     });
     expect(second.status).toBe(429);
-    expect(((await second.json())).error).toMatchObject({
+    expect((await second.json()).error).toMatchObject({
       code: 'insufficient_quota',
       message: expect.stringMatching(/tokens_per_day \(150\) of key 'budget-team'/),
     });
@@ -217,7 +217,7 @@ describe('per-key limits (e2e, in-memory store)', () => {
     expect((await chat(KEYS.alias, { model: 'gpt-5.5-pro', ...hello })).status).toBe(200);
     const refused = await chat(KEYS.alias, { model: 'claude-opus-4.7', ...hello });
     expect(refused.status).toBe(429);
-    expect(((await refused.json())).error.message).toMatch(/alias group 'cloud'/);
+    expect((await refused.json()).error.message).toMatch(/alias group 'cloud'/);
     expect((await chat(KEYS.alias, { model: 'llama-4-scout', ...hello })).status).toBe(200);
     const report = await usage(KEYS.alias);
     expect(report).toMatchObject({

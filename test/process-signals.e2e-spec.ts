@@ -1,10 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { repoRoot } from './deploy/deploy-files';
+import { buildIfNeeded } from './support/build';
 
 const ROOT = repoRoot();
-const DEMO = join(ROOT, 'scripts/demo.mjs');
 const GATEWAY_MAIN = join(ROOT, 'dist/apps/gateway/apps/gateway/src/main.js');
 
 function freePort(): Promise<number> {
@@ -21,16 +21,7 @@ function freePort(): Promise<number> {
 describe('the gateway process and its signals (e2e)', () => {
   beforeAll(() => {
     // The demo's rule: build when dist is missing or older than any source.
-    const build = spawnSync(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `(await import(${JSON.stringify(DEMO)})).buildIfNeeded(() => {})`,
-      ],
-      { cwd: ROOT, stdio: 'ignore' },
-    );
-    expect(build.status).toBe(0);
+    expect(buildIfNeeded()).toBe(0);
   }, 120_000);
 
   it('ignores a repeated SIGTERM during the drain and exits 0 when the drain is done', async () => {

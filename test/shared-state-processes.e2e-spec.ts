@@ -1,8 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './deploy/deploy-files';
+import { buildIfNeeded } from './support/build';
 import { startBackends, type FakeBackends } from './support/backends';
 import { freePort, startRedis, type RedisServer } from './support/redis';
 
@@ -47,16 +48,7 @@ describe('two gateway processes on one Redis (e2e, built gateway, real redis-ser
 
   beforeAll(async () => {
     // The demo's rule: build when dist is missing or older than any source.
-    const build = spawnSync(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `(await import(${JSON.stringify(join(ROOT, 'scripts/demo.mjs'))})).buildIfNeeded(() => {})`,
-      ],
-      { cwd: ROOT, stdio: 'ignore' },
-    );
-    expect(build.status).toBe(0);
+    expect(buildIfNeeded()).toBe(0);
     redis = await startRedis();
     fakes = await startBackends();
     const keysFile = join(mkdtempSync(join(tmpdir(), 'processes-')), 'keys.yaml');
