@@ -16,6 +16,7 @@ const KNOWN = new Set([
   'required',
   'additionalProperties',
   'propertyNames',
+  'patternProperties',
   'items',
   'minItems',
   'maxItems',
@@ -44,7 +45,8 @@ export class PublishedSchemas {
   private readonly ajv: Ajv2020;
 
   constructor(readonly document: { components: { schemas: Record<string, Schema> } }) {
-    this.ajv = new Ajv2020({ strict: false, discriminator: true, allErrors: false });
+    // `discriminator` is left to `oneOf` (its `mapping` is an OpenAPI annotation Ajv does not take).
+    this.ajv = new Ajv2020({ strict: false, allErrors: false });
     this.ajv.addFormat(DATA_URI_FORMATS.image, (s: string) => isBase64DataUri(s, 'image'));
     this.ajv.addFormat(DATA_URI_FORMATS.video, (s: string) => isBase64DataUri(s, 'video'));
     this.ajv.addFormat(DATA_URI_FORMATS.any, (s: string) => isBase64DataUri(s, null));
@@ -136,7 +138,19 @@ export function arbitraryFor(
   const keyChecks = new Map<Schema, ValidateFunction>();
   const memo = new Map<Schema, fc.Arbitrary<unknown>>();
 
-  const keyAllowed = (propertyNames: Schema | undefined, key: string): boolean => {
+  /** Whether an object under `schema` may hold `key` (its `patternProperties` refusals, `propertyNames`). */
+  const keyAllowed = (schema: Schema | undefined, key: string): boolean => {
+    if (schema === undefined) {
+      return true;
+    }
+    for (const [pattern, rule] of Object.entries(
+      (schema.patternProperties ?? {}) as Record<string, Schema>,
+    )) {
+      if (isForbidden(rule) && new RegExp(pattern, 'u').test(key)) {
+        return false;
+      }
+    }
+    const propertyNames = schema.propertyNames as Schema | undefined;
     if (propertyNames === undefined) {
       return true;
     }
@@ -148,8 +162,8 @@ export function arbitraryFor(
     return check(key);
   };
 
-  /** Any JSON (to `depth` levels) whose object keys `propertyNames` allows. */
-  const vendorValue = (depth: number, propertyNames?: Schema): fc.Arbitrary<unknown> =>
+  /** Any JSON (to `depth` levels) whose object keys `keys` allows. */
+  const vendorValue = (depth: number, keys?: Schema): fc.Arbitrary<unknown> =>
     depth <= 0
       ? fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null))
       : fc.oneof(
@@ -158,20 +172,18 @@ export function arbitraryFor(
           fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => (n === 0 ? 0 : n)),
           fc.boolean(),
           fc.constant(null),
-          fc.array(vendorValue(depth - 1, propertyNames), { maxLength: 3 }),
+          fc.array(vendorValue(depth - 1, keys), { maxLength: 3 }),
           fc
-            .dictionary(vendorKey, vendorValue(depth - 1, propertyNames), { maxKeys: 3 })
-            .map((fields) => allowedOnly(fields, propertyNames, {})),
+            .dictionary(vendorKey, vendorValue(depth - 1, keys), { maxKeys: 3 })
+            .map((fields) => allowedOnly(fields, keys, {})),
         );
   const allowedOnly = (
     fields: Record<string, unknown>,
-    propertyNames: Schema | undefined,
+    keys: Schema | undefined,
     declared: Record<string, unknown>,
   ): Record<string, unknown> =>
     Object.fromEntries(
-      Object.entries(fields).filter(
-        ([key]) => !(key in declared) && keyAllowed(propertyNames, key),
-      ),
+      Object.entries(fields).filter(([key]) => !(key in declared) && keyAllowed(keys, key)),
     );
   const vendorKey = fc.oneof(
     fc.constantFrom('top_k', 'repetition_penalty', 'chat_template_kwargs', 'x_team', 'reasoning'),
@@ -187,7 +199,7 @@ export function arbitraryFor(
     if (typeof schema.$ref === 'string') {
       const target = published.resolve(schema);
       if (isOpenValue(target)) {
-        return vendorValue(2, target.propertyNames as Schema | undefined);
+        return vendorValue(2, target);
       }
       let arbitrary = memo.get(target);
       if (!arbitrary) {
@@ -266,9 +278,7 @@ export function arbitraryFor(
         }
         const vendor = fc
           .dictionary(vendorKey, build(extra, depth + 1), { maxKeys: maxVendorKeys })
-          .map((fields) =>
-            allowedOnly(fields, merged.propertyNames as Schema | undefined, properties),
-          );
+          .map((fields) => allowedOnly(fields, merged, properties));
         return fc
           .tuple(declared, vendor)
           .map(([own, fields]) => ({ ...fields, ...(own as Record<string, unknown>) }));

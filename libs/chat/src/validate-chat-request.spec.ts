@@ -334,7 +334,9 @@ describe('validateChatRequest', () => {
   it.each([
     [
       '__proto__',
-      JSON.parse('{"model":"m","messages":[],"__proto__":{"polluted":1}}'),
+      JSON.parse(
+        '{"model":"m","messages":[{"role":"user","content":"x"}],"__proto__":{"polluted":1}}',
+      ),
       '__proto__',
     ],
     ['constructor', { ...valid(), constructor: { prototype: { polluted: 1 } } }, 'constructor'],

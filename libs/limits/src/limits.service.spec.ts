@@ -27,12 +27,11 @@ const config = {
   limits: { groups: { cloud: ['gpt-5.5-pro', 'claude-opus-4.7'] }, redis_failure_policy: 'local' },
 } as unknown as GatewayConfig;
 
-const request = (maxTokens?: number): ChatCompletionRequest =>
-  ({
-    model: 'gpt-5.5-pro',
-    messages: [{ role: 'user', content: 'x'.repeat(400) }],
-    ...(maxTokens !== undefined && { max_tokens: maxTokens }),
-  });
+const request = (maxTokens?: number): ChatCompletionRequest => ({
+  model: 'gpt-5.5-pro',
+  messages: [{ role: 'user', content: 'x'.repeat(400) }],
+  ...(maxTokens !== undefined && { max_tokens: maxTokens }),
+});
 
 const settled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

@@ -28,6 +28,35 @@ export function ref(name: string): JsonSchema {
   return { $ref: `#/$defs/${name}` };
 }
 
+const escape = (key: string): string => key.replace(/[$^.*+?()[\]{}|\\]/g, '\\$&');
+const alternation = (keys: readonly string[]): string => `^(?:${keys.map(escape).join('|')})$`;
+
+/**
+ * `patternProperties` that refuse keys by name: prototype keys (`forbidden_key`) and, unless
+ * `routing` is false, routing-control keys (`unsupported_parameter`). Written this way rather than
+ * as `propertyNames` because client generators keep the declared properties next to it (with
+ * `propertyNames` some turn the whole object into a map of its key type).
+ */
+export function forbiddenKeys(routing = true): JsonSchema {
+  return {
+    [alternation(PROTOTYPE_KEYS)]: {
+      not: {},
+      'x-error-code': 'forbidden_key',
+      description: 'is not allowed anywhere in the body (a prototype key)',
+    },
+    ...(routing
+      ? {
+          [alternation(ROUTING_CONTROL_KEYS)]: {
+            not: {},
+            'x-error-code': 'unsupported_parameter',
+            description:
+              'is not accepted: routing, credentials and fallbacks are chosen by the gateway',
+          },
+        }
+      : {}),
+  };
+}
+
 /**
  * The definitions every gateway request schema shares: what any JSON value the gateway forwards
  * untouched may hold (no routing-control or prototype key at any depth), and a client's own JSON
@@ -35,23 +64,11 @@ export function ref(name: string): JsonSchema {
  * An error raised under a subschema carrying `x-error-code` is reported with that code.
  */
 export const FORWARDED_DEFS: Record<string, JsonSchema> = {
-  ForwardedKey: {
-    description:
-      'A property name the gateway forwards: not a prototype key (`forbidden_key`) nor a ' +
-      'routing-control key (`unsupported_parameter`).',
-    not: { enum: [...PROTOTYPE_KEYS, ...ROUTING_CONTROL_KEYS] },
-    'x-error-code': 'unsupported_parameter',
-  },
-  SafeKey: {
-    description: 'Not `__proto__`, `constructor` or `prototype`.',
-    not: { enum: [...PROTOTYPE_KEYS] },
-    'x-error-code': 'forbidden_key',
-  },
   ForwardedValue: {
     description:
       'Any JSON value, forwarded untouched. No object inside it may hold a routing-control key ' +
       '(`api_base`, `base_url`, `api_key`, `provider`, `fallbacks`, …) or a prototype key.',
-    propertyNames: ref('ForwardedKey'),
+    patternProperties: forbiddenKeys(),
     additionalProperties: ref('ForwardedValue'),
     items: ref('ForwardedValue'),
   },
@@ -60,11 +77,11 @@ export const FORWARDED_DEFS: Record<string, JsonSchema> = {
       "The client's own JSON Schema (e.g. a tool's arguments), forwarded untouched; its property " +
       'names are free, save prototype keys.',
     type: 'object',
-    propertyNames: ref('SafeKey'),
+    patternProperties: forbiddenKeys(false),
     additionalProperties: ref('ClientJsonValue'),
   },
   ClientJsonValue: {
-    propertyNames: ref('SafeKey'),
+    patternProperties: forbiddenKeys(false),
     additionalProperties: ref('ClientJsonValue'),
     items: ref('ClientJsonValue'),
   },
@@ -83,7 +100,7 @@ export function forwardedObject(
     type: 'object',
     ...(required.length > 0 ? { required: [...required] } : {}),
     properties,
-    propertyNames: ref('ForwardedKey'),
+    patternProperties: forbiddenKeys(),
     additionalProperties: ref('ForwardedValue'),
     ...extra,
   };

@@ -10,26 +10,60 @@ const COMPONENTS_PREFIX = '#/components/schemas/';
  */
 export function toComponentSchemas(name: string, schema: JsonSchema): Record<string, JsonSchema> {
   const { $schema: _dialect, $defs, ...root } = schema;
-  const out: Record<string, JsonSchema> = { [name]: rewriteRefs(root) as JsonSchema };
-  for (const [defName, def] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) {
-    out[defName] = rewriteRefs(def) as JsonSchema;
+  const defs = ($defs ?? {}) as Record<string, JsonSchema>;
+  const out: Record<string, JsonSchema> = { [name]: rewriteRefs(root, defs) as JsonSchema };
+  for (const [defName, def] of Object.entries(defs)) {
+    out[defName] = rewriteRefs(def, defs) as JsonSchema;
   }
   return out;
 }
 
-function rewriteRefs(value: unknown): unknown {
+/**
+ * The OpenAPI `discriminator.mapping` of a `oneOf` of `$defs` references, read from each branch's
+ * `const` tag. JSON Schema validators ignore it (Ajv refuses it, so the source omits it); client
+ * generators need it, or they take the schema names for the tag values.
+ */
+function mappingOf(
+  discriminator: JsonSchema,
+  branches: unknown,
+  defs: Record<string, JsonSchema>,
+): Record<string, string> | undefined {
+  if (!Array.isArray(branches) || typeof discriminator.propertyName !== 'string') {
+    return undefined;
+  }
+  const mapping: Record<string, string> = {};
+  for (const branch of branches as JsonSchema[]) {
+    const target = typeof branch.$ref === 'string' ? branch.$ref : '';
+    const def = defs[target.slice(DEFS_PREFIX.length)];
+    const tag = (def?.properties as Record<string, JsonSchema> | undefined)?.[
+      discriminator.propertyName
+    ]?.const;
+    if (!target.startsWith(DEFS_PREFIX) || typeof tag !== 'string') {
+      return undefined;
+    }
+    mapping[tag] = COMPONENTS_PREFIX + target.slice(DEFS_PREFIX.length);
+  }
+  return mapping;
+}
+
+function rewriteRefs(value: unknown, defs: Record<string, JsonSchema>): unknown {
   if (Array.isArray(value)) {
-    return value.map(rewriteRefs);
+    return value.map((item) => rewriteRefs(item, defs));
   }
   if (typeof value !== 'object' || value === null) {
     return value;
   }
+  const source = value as JsonSchema;
   const out: Record<string, unknown> = {};
-  for (const [key, child] of Object.entries(value)) {
-    out[key] =
-      key === '$ref' && typeof child === 'string' && child.startsWith(DEFS_PREFIX)
-        ? COMPONENTS_PREFIX + child.slice(DEFS_PREFIX.length)
-        : rewriteRefs(child);
+  for (const [key, child] of Object.entries(source)) {
+    if (key === '$ref' && typeof child === 'string' && child.startsWith(DEFS_PREFIX)) {
+      out[key] = COMPONENTS_PREFIX + child.slice(DEFS_PREFIX.length);
+    } else if (key === 'discriminator' && typeof child === 'object' && child !== null) {
+      const mapping = mappingOf(child as JsonSchema, source.oneOf, defs);
+      out[key] = mapping ? { ...child, mapping } : child;
+    } else {
+      out[key] = rewriteRefs(child, defs);
+    }
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import {
   FORWARDED_DEFS,
+  forbiddenKeys,
   MAX_CONTENT_PARTS,
   MAX_MESSAGES,
   MAX_MODEL_LENGTH,
@@ -274,7 +275,7 @@ export const CREATE_RESPONSE_REQUEST_SCHEMA: JsonSchema = {
       type: nullable('object'),
       description: 'Up to 16 string pairs, echoed back on the response; never forwarded.',
       maxProperties: 16,
-      propertyNames: ref('ForwardedKey'),
+      patternProperties: forbiddenKeys(),
       additionalProperties: { type: 'string', maxLength: 512 },
     },
     stream: { type: nullable('boolean'), description: 'The Responses API event stream (SSE).' },
