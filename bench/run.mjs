@@ -36,6 +36,40 @@ const STREAM_BODY = body(true);
 const responsesBody = (stream) =>
   JSON.stringify({ model: 'llama-4-scout', stream, input: 'Answer in 20 words' });
 const RESPONSES_PATH = '/v1/responses';
+const RESPONSES_JSON = responsesBody(false);
+const RESPONSES_STREAM = responsesBody(true);
+const WORDS = Array.from({ length: 20 }, (_, i) => (i === 0 ? 'word' : ' word'));
+/** What the simulator answers the bench request: 20 words, as JSON and as chunks (each chunk's `data`). */
+const CHAT_ANSWER = {
+  id: 'chatcmpl-1',
+  object: 'chat.completion',
+  created: 1767225600,
+  model: 'llama-4-scout',
+  choices: [
+    { index: 0, message: { role: 'assistant', content: WORDS.join('') }, finish_reason: 'stop' },
+  ],
+  usage: { prompt_tokens: 5, completion_tokens: 20, total_tokens: 25 },
+};
+const CHAT_CHUNKS = [
+  ...WORDS.map((w) =>
+    JSON.stringify({
+      id: 'c',
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta: { content: w }, finish_reason: null }],
+    }),
+  ),
+  JSON.stringify({
+    id: 'c',
+    object: 'chat.completion.chunk',
+    choices: [{ index: 0, delta: {}, finish_reason: 'stop' }],
+  }),
+  JSON.stringify({
+    id: 'c',
+    object: 'chat.completion.chunk',
+    choices: [],
+    usage: CHAT_ANSWER.usage,
+  }),
+];
 /**
  * Hot-path features whose cost is stated against the gateway's per-request time in the same run:
  * each is timed in this process on the bench request (built code from dist/), and reported as a
@@ -46,6 +80,7 @@ const distRequire = createRequire(join(ROOT, 'dist/apps/gateway/'));
 const require = createRequire(import.meta.url);
 function hotPathFeatures() {
   const window = distRequire('./libs/constraints/src/context-window.rule.js');
+  const openaiApi = distRequire('./libs/openai-api/src/index.js');
   const request = JSON.parse(JSON_BODY);
   const observed = (level) => telemetryPerRequest(level);
   return {
@@ -53,6 +88,24 @@ function hotPathFeatures() {
     'telemetry: record + metrics (access log off, LOG_LEVEL=warn)': observed('warn'),
     // The same plus the JSON access line, serialised by pino (to a sink that drops it).
     'telemetry: record + metrics + JSON access line (LOG_LEVEL=log)': observed('log'),
+    // The Responses route's own work on top of chat's: validate and translate the request, then
+    // turn a 20-word chat answer into a Response object (serialised), or its stream into events.
+    'Responses API: request translation + JSON answer': () => {
+      const { chat, echo } = openaiApi.responsesToChat(JSON.parse(RESPONSES_JSON));
+      return (
+        JSON.stringify(openaiApi.chatToResponse(CHAT_ANSWER, 'llama-4-scout', echo)).length +
+        chat.messages.length
+      );
+    },
+    'Responses API: request translation + 20-chunk stream': () => {
+      const { echo } = openaiApi.responsesToChat(JSON.parse(RESPONSES_STREAM));
+      const translator = new openaiApi.ResponsesStreamTranslator('llama-4-scout', echo);
+      let out = 0;
+      for (const chunk of CHAT_CHUNKS) {
+        out += translator.chunk(JSON.parse(chunk)).length;
+      }
+      return out + translator.done().length;
+    },
     // Per request: one estimate, then one fit check per hop of the chain (llama-4-scout has three).
     'prompt-size estimate + per-hop context fit': () => {
       const prompt = window.estimatePromptTokens(request);

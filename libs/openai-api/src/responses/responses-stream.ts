@@ -102,9 +102,11 @@ export class ResponsesStreamTranslator implements SseTranslator {
       return '';
     }
     this.started = true;
+    // Both announce the same response: serialised once.
+    const response = JSON.stringify(this.snapshot('in_progress'));
     return (
-      this.event('response.created', { response: this.snapshot('in_progress') }) +
-      this.event('response.in_progress', { response: this.snapshot('in_progress') })
+      this.lifecycle('response.created', response) +
+      this.lifecycle('response.in_progress', response)
     );
   }
 
@@ -269,6 +271,11 @@ export class ResponsesStreamTranslator implements SseTranslator {
       output: status === 'in_progress' ? [] : [...this.output],
       usage: status === 'in_progress' ? null : this.usage,
     };
+  }
+
+  private lifecycle(type: string, response: string): string {
+    const data = `{"type":"${type}","sequence_number":${this.seq++},"response":${response}}`;
+    return `event: ${type}\ndata: ${data}\n\n`;
   }
 
   private event(type: string, fields: Record<string, unknown>): string {
