@@ -79,6 +79,55 @@ describe('POST /v1/responses with the official openai SDK (e2e)', () => {
     });
   });
 
+  it("returns a reasoning model's thinking as a reasoning item, JSON and streamed", async () => {
+    const data = await client.responses.create({
+      model: 'qwen3-vl-30b-thinking',
+      input: 'Why is the sky blue?',
+      max_output_tokens: 1000,
+    });
+    // Ollama Cloud answers with the thinking in `message.reasoning`.
+    expect(fakes.ollama.chatRequests().at(-1)?.body).toMatchObject({
+      model: 'qwen3-vl:30b-a3b-thinking',
+      max_tokens: 1000,
+    });
+    expect(data.output.map((item) => item.type)).toEqual(['reasoning', 'message']);
+    expect(data.output[0]).toMatchObject({
+      type: 'reasoning',
+      content: [{ type: 'reasoning_text', text: expect.stringContaining('Why is the sky blue') }],
+    });
+    expect(data.output_text).toBe('You said: Why is the sky blue?');
+
+    // The conversation replayed as returned: the reasoning item is accepted and not sent on.
+    await client.responses.create({
+      model: 'qwen3-vl-30b-thinking',
+      input: [...data.output, { role: 'user', content: 'And at sunset?' }] as never,
+      max_output_tokens: 1000,
+    });
+    expect(fakes.ollama.chatRequests().at(-1)?.body).toMatchObject({
+      messages: [
+        { role: 'assistant', content: 'You said: Why is the sky blue?' },
+        { role: 'user', content: 'And at sunset?' },
+      ],
+    });
+
+    const stream = client.responses.stream({
+      model: 'qwen3-vl-30b-thinking',
+      input: 'Why is the sky blue?',
+      max_output_tokens: 1000,
+    });
+    const types: string[] = [];
+    for await (const event of stream) {
+      types.push(event.type);
+    }
+    const final = await stream.finalResponse();
+    expect(types).toContain('response.reasoning_text.delta');
+    expect(types.indexOf('response.reasoning_text.delta')).toBeLessThan(
+      types.indexOf('response.output_text.delta'),
+    );
+    expect(final.output[0]).toMatchObject({ type: 'reasoning' });
+    expect(final.output_text).toBe('You said: Why is the sky blue?');
+  });
+
   it('reports an exhausted budget as incomplete (max_output_tokens)', async () => {
     const data = await client.responses.create({
       model: 'llama-4-scout',

@@ -26,6 +26,11 @@ export interface ChatPlan {
   completionTokens: number;
   /** Hidden thinking tokens spent; `undefined` for non-reasoning models. */
   reasoningTokens: number | undefined;
+  /**
+   * The visible summary of that thinking a reasoning model returns beside its answer
+   * (`reasoning_content` from vLLM, `reasoning` from the cloud APIs); absent when it did not think.
+   */
+  reasoning?: string;
   /** Set for image models: the prompt the picture is drawn from. */
   imagePrompt: string | undefined;
   /** Set when the model calls a tool instead of answering (`finish_reason: "tool_calls"`). */
@@ -269,6 +274,7 @@ export function planChat(body: unknown, ctx: PlanContext, seq = 0): ChatPlan {
     const thinking = isReasoningModel(model) ? Math.min(ctx.reasoningTokens, budget) : undefined;
     return {
       ...base,
+      ...reasoningOf(thinking, scan),
       tokens: [],
       finishReason: 'tool_calls',
       completionTokens: (thinking ?? 0) + Math.ceil(toolCall.arguments.length / 4),
@@ -285,10 +291,22 @@ export function planChat(body: unknown, ctx: PlanContext, seq = 0): ChatPlan {
   const tokens = answer.length > room ? answer.slice(0, room) : answer;
   return {
     ...base,
+    ...reasoningOf(thinking, scan),
     tokens,
     finishReason: answer.length > room ? 'length' : 'stop',
     completionTokens: (thinking ?? 0) + tokens.length,
     reasoningTokens: thinking,
     imagePrompt: undefined,
+  };
+}
+
+/** A short, deterministic summary of the thinking, when the model spent any. */
+function reasoningOf(thinking: number | undefined, scan: PromptScan): { reasoning?: string } {
+  if (!thinking) {
+    return {};
+  }
+  const topic = words(scan.lastUserText).slice(0, 8).join(' ');
+  return {
+    reasoning: `Thinking about ${topic ? `"${topic}"` : 'the request'} (${thinking} tokens).`,
   };
 }

@@ -150,6 +150,38 @@ describe('reasoning emulation', () => {
     expect(body.choices[0].finish_reason).toBe('stop');
     expect(body.usage.completion_tokens_details.reasoning_tokens).toBe(120);
     expect(body.usage.completion_tokens).toBe(120 + 7);
+    expect(body.choices[0].message.reasoning_content).toBe(
+      'Thinking about "why is the sky blue" (120 tokens).',
+    );
+  });
+
+  it('names the thinking as each API does: reasoning (cloud), reasoning_content (vLLM)', async () => {
+    const cloud = await sim({ name: 'openrouter', flavor: 'openrouter' });
+    const body = (await (
+      await chat(cloud, ask('hi there', { model: 'openai/gpt-5.5-pro', max_tokens: 500 }))
+    ).json()) as Json;
+    expect(body.choices[0].message.reasoning).toBe('Thinking about "hi there" (120 tokens).');
+    expect(body.choices[0].message.reasoning_content).toBeUndefined();
+    const plain = (await (await chat(await sim(), ask('hi'))).json()) as Json;
+    expect(plain.choices[0].message).not.toHaveProperty('reasoning_content');
+  });
+
+  it('streams the thinking as its own delta before the answer', async () => {
+    const s = await sim({ reasoningTokens: 20 });
+    const res = await chat(
+      s,
+      ask('hello', { model: 'qwen3-vl-30b-thinking', max_tokens: 100, stream: true }),
+    );
+    const chunks = sseData(await res.text())
+      .slice(0, -1)
+      .map((e) => JSON.parse(e) as Json);
+    const thinking = chunks.findIndex((c) => c.choices[0].delta.reasoning_content !== undefined);
+    const answer = chunks.findIndex((c) => (c.choices[0].delta.content ?? '') !== '');
+    expect(chunks[thinking].choices[0].delta.reasoning_content).toBe(
+      'Thinking about "hello" (20 tokens).',
+    );
+    expect(thinking).toBeGreaterThan(0);
+    expect(answer).toBeGreaterThan(thinking);
   });
 
   it('starves a streamed answer too, ending with finish_reason length and no content', async () => {

@@ -607,6 +607,11 @@ class Sim implements SimServer {
     return this.flavor === 'openrouter' && slash > 0 ? model.slice(0, slash) : 'library';
   }
 
+  /** Where a reasoning model's thinking goes: vLLM's reasoning parser, or the cloud APIs' field. */
+  private reasoningField(): 'reasoning_content' | 'reasoning' {
+    return this.flavor === 'vllm' ? 'reasoning_content' : 'reasoning';
+  }
+
   private usage(plan: ChatPlan): Record<string, unknown> {
     const usage: Record<string, unknown> = {
       prompt_tokens: plan.promptTokens,
@@ -648,6 +653,9 @@ class Sim implements SimServer {
     }
     const created = Math.floor(Date.now() / 1000);
     const message: Record<string, unknown> = { role: 'assistant', content: plan.tokens.join('') };
+    if (plan.reasoning !== undefined) {
+      message[this.reasoningField()] = plan.reasoning;
+    }
     if (images) {
       message.images = images;
     }
@@ -717,6 +725,13 @@ class Sim implements SimServer {
     let ok = w.send(`${head}{"role":"assistant","content":""${open}`);
     if (ok !== true && !(await ok)) {
       return;
+    }
+    if (plan.reasoning !== undefined) {
+      const reasoning = JSON.stringify(plan.reasoning);
+      ok = w.send(`${head}{"${this.reasoningField()}":${reasoning}${open}`);
+      if (ok !== true && !(await ok)) {
+        return;
+      }
     }
     const start = Date.now();
     for (let i = 0; i < plan.tokens.length; i++) {

@@ -31,6 +31,27 @@ const completion = (
 });
 
 describe('chatToResponse', () => {
+  it.each(['reasoning_content', 'reasoning'])(
+    'makes the thinking in %s a reasoning item ahead of the message',
+    (field) => {
+      const response = chatToResponse(
+        completion({ content: 'Blue.', [field]: 'Rayleigh scattering.' }),
+        'gpt-5.5-pro',
+        ECHO,
+        new ResponseIds(),
+      );
+      expect(response.output).toMatchObject([
+        {
+          type: 'reasoning',
+          status: 'completed',
+          summary: [],
+          content: [{ type: 'reasoning_text', text: 'Rayleigh scattering.' }],
+        },
+        { type: 'message', content: [{ type: 'output_text', text: 'Blue.' }] },
+      ]);
+    },
+  );
+
   it('makes the text a message item and the usage Responses-shaped', () => {
     const response = chatToResponse(
       completion({ content: 'Hi!' }),

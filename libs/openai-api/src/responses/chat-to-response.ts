@@ -17,7 +17,7 @@ export class ResponseIds {
     this.response = `resp_${this.base}`;
   }
 
-  item(prefix: 'msg' | 'fc' | 'ig'): string {
+  item(prefix: 'msg' | 'fc' | 'ig' | 'rs'): string {
     return `${prefix}_${this.base}${(this.next++).toString(16).padStart(2, '0')}`;
   }
 }
@@ -49,7 +49,8 @@ export function emptyResponse(
 }
 
 /**
- * A chat completion answer as a Responses API `Response`: the text as a `message` item, each tool
+ * A chat completion answer as a Responses API `Response`: the model's thinking (vLLM's
+ * `reasoning_content`, the cloud APIs' `reasoning`) as a `reasoning` item, the text as a `message` item, each tool
  * call as a `function_call` item, each generated image as an `image_generation_call` item;
  * `finish_reason: "length"` makes it `incomplete` (`max_output_tokens`).
  */
@@ -65,6 +66,10 @@ export function chatToResponse(
   const text = typeof message.content === 'string' ? message.content : '';
   const calls = Array.isArray(message.tool_calls) ? message.tool_calls : [];
   const images = Array.isArray(message.images) ? message.images : [];
+  const thinking = reasoningOf(message);
+  if (thinking !== '') {
+    output.push(reasoningItem(ids.item('rs'), thinking, 'completed'));
+  }
   if (text !== '' || (calls.length === 0 && images.length === 0)) {
     output.push(messageItem(ids.item('msg'), text, 'completed'));
   }
@@ -88,6 +93,26 @@ export function chatToResponse(
   response.output = output;
   response.usage = usageOf(body.usage);
   return response;
+}
+
+/** The thinking a chat message or delta carries, under either name it goes by. */
+export function reasoningOf(message: Record<string, unknown>): string {
+  const value = message.reasoning_content ?? message.reasoning;
+  return typeof value === 'string' ? value : '';
+}
+
+export function reasoningItem(
+  id: string,
+  text: string,
+  status: 'in_progress' | 'completed' | 'incomplete',
+): Extract<OutputItem, { type: 'reasoning' }> {
+  return {
+    type: 'reasoning',
+    id,
+    status,
+    summary: [],
+    content: status === 'in_progress' ? [] : [{ type: 'reasoning_text', text }],
+  };
 }
 
 export function messageItem(

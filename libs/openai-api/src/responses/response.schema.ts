@@ -19,9 +19,12 @@ const usage: JsonSchema = {
 const outputItem: JsonSchema = {
   type: 'object',
   description:
-    '`message` (the text, as `content[0]` of type `output_text`), `function_call` (`call_id`, `name`, `arguments` as a JSON string) or `image_generation_call` (`result`: the base64 image of an image-output alias).',
+    "`reasoning` (the model's thinking, as `content[0]` of type `reasoning_text`; `summary` is empty), `message` (the text, as `content[0]` of type `output_text`), `function_call` (`call_id`, `name`, `arguments` as a JSON string) or `image_generation_call` (`result`: the base64 image of an image-output alias).",
   properties: {
-    type: { type: 'string', enum: ['message', 'function_call', 'image_generation_call'] },
+    type: {
+      type: 'string',
+      enum: ['reasoning', 'message', 'function_call', 'image_generation_call'],
+    },
     id: { type: 'string' },
     status: { type: 'string', enum: ['in_progress', 'completed', 'incomplete'] },
     role: { type: 'string', enum: ['assistant'] },
@@ -30,12 +33,13 @@ const outputItem: JsonSchema = {
       items: {
         type: 'object',
         properties: {
-          type: { type: 'string', enum: ['output_text'] },
+          type: { type: 'string', enum: ['output_text', 'reasoning_text'] },
           text: { type: 'string' },
           annotations: { type: 'array', items: { type: 'object' } },
         },
       },
     },
+    summary: { type: 'array', items: { type: 'object' } },
     call_id: { type: 'string' },
     name: { type: 'string' },
     arguments: { type: 'string' },

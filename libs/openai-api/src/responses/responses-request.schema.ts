@@ -76,7 +76,6 @@ const contentOf = (description: string): JsonSchema => ({
 /** Item types of the Responses API the gateway cannot take (stored state, hosted tools): refused by name. */
 export const REFUSED_ITEM_TYPES = [
   'item_reference',
-  'reasoning',
   'image_generation_call',
   'web_search_call',
   'file_search_call',
@@ -138,6 +137,18 @@ const inputItem: JsonSchema = {
       },
       ['call_id', 'output'],
       "The caller's result of a function call.",
+    ),
+    tagged(
+      'reasoning',
+      {
+        id: { type: 'string', maxLength: 256 },
+        summary: { type: 'array', items: { type: 'object' } },
+        content: { type: 'array', items: { type: 'object' } },
+        encrypted_content: { type: nullable('string') },
+        status: { type: 'string' },
+      },
+      [],
+      "A reasoning item from an earlier answer. Accepted so a conversation can be replayed as returned, and not sent on: earlier turns' thinking is dropped, as these models' chat templates drop it.",
     ),
     {
       type: 'object',

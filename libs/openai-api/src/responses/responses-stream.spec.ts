@@ -96,6 +96,33 @@ describe('ResponsesStreamTranslator', () => {
     expect(final.output_text).toBe('Hello there');
   });
 
+  it('streams the thinking (reasoning_content or reasoning) as a reasoning item before the text', async () => {
+    const sut = new ResponsesStreamTranslator('qwen3-vl-30b-thinking', ECHO);
+    const events = parse(
+      sut.chunk(chunk({ role: 'assistant', content: '' })) +
+        sut.chunk(chunk({ reasoning_content: 'Thinking about ' })) +
+        sut.chunk(chunk({ reasoning: 'it.' })) +
+        sut.chunk(chunk({ content: 'Answer.' })) +
+        sut.chunk(chunk({}, 'stop')) +
+        sut.done(),
+    );
+    expect(events.map((e) => e.type).slice(2, 9)).toEqual([
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.reasoning_text.delta',
+      'response.reasoning_text.delta',
+      'response.reasoning_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+    ]);
+    const final = await sdkFinal(events);
+    expect(final.output).toMatchObject([
+      { type: 'reasoning', content: [{ type: 'reasoning_text', text: 'Thinking about it.' }] },
+      { type: 'message', content: [{ text: 'Answer.' }] },
+    ]);
+    expect(final.output_text).toBe('Answer.');
+  });
+
   it('streams a tool call as function_call events the SDK accumulates', async () => {
     const sut = new ResponsesStreamTranslator('llama-4-scout', ECHO);
     const call = (fields: Record<string, unknown>): Record<string, unknown> =>

@@ -6,6 +6,8 @@ import {
   isObject,
   messageItem,
   outputText,
+  reasoningItem,
+  reasoningOf,
   ResponseIds,
   usageOf,
 } from './chat-to-response';
@@ -13,6 +15,7 @@ import type { OutputItem, ResponseEcho, ResponseObject, ResponseUsage } from './
 
 type Open =
   | { kind: 'message'; index: number; id: string; text: string }
+  | { kind: 'reasoning'; index: number; id: string; text: string }
   | {
       kind: 'call';
       index: number;
@@ -57,6 +60,10 @@ export class ResponsesStreamTranslator implements SseTranslator {
       return out;
     }
     const delta = isObject(choice.delta) ? choice.delta : {};
+    const thinking = reasoningOf(delta);
+    if (thinking !== '') {
+      out += this.reasoning(thinking);
+    }
     if (typeof delta.content === 'string' && delta.content !== '') {
       out += this.text(delta.content);
     }
@@ -146,6 +153,42 @@ export class ResponsesStreamTranslator implements SseTranslator {
     );
   }
 
+  /** Thinking deltas: a `reasoning` item with one `reasoning_text` part, as OpenAI streams it. */
+  private reasoning(delta: string): string {
+    let out = '';
+    if (this.open?.kind !== 'reasoning') {
+      out += this.close();
+      const open: Open = {
+        kind: 'reasoning',
+        index: this.output.length,
+        id: this.ids.item('rs'),
+        text: '',
+      };
+      this.open = open;
+      out += this.event('response.output_item.added', {
+        output_index: open.index,
+        item: reasoningItem(open.id, '', 'in_progress'),
+      });
+      out += this.event('response.content_part.added', {
+        item_id: open.id,
+        output_index: open.index,
+        content_index: 0,
+        part: { type: 'reasoning_text', text: '' },
+      });
+    }
+    const open = this.open;
+    open.text += delta;
+    return (
+      out +
+      this.event('response.reasoning_text.delta', {
+        item_id: open.id,
+        output_index: open.index,
+        content_index: 0,
+        delta,
+      })
+    );
+  }
+
   private toolCall(call: unknown): string {
     if (!isObject(call)) {
       return '';
@@ -213,6 +256,24 @@ export class ResponsesStreamTranslator implements SseTranslator {
     this.open = undefined;
     const item = this.itemOf(open, 'completed');
     this.output.push(item);
+    if (open.kind === 'reasoning') {
+      const part = { type: 'reasoning_text', text: open.text };
+      return (
+        this.event('response.reasoning_text.done', {
+          item_id: open.id,
+          output_index: open.index,
+          content_index: 0,
+          text: open.text,
+        }) +
+        this.event('response.content_part.done', {
+          item_id: open.id,
+          output_index: open.index,
+          content_index: 0,
+          part,
+        }) +
+        this.event('response.output_item.done', { output_index: open.index, item })
+      );
+    }
     if (open.kind === 'message') {
       const part = outputText(open.text);
       return (
@@ -247,6 +308,9 @@ export class ResponsesStreamTranslator implements SseTranslator {
   }
 
   private itemOf(open: Open, status: 'in_progress' | 'completed' | 'incomplete'): OutputItem {
+    if (open.kind === 'reasoning') {
+      return reasoningItem(open.id, open.text, status);
+    }
     if (open.kind === 'message') {
       const item = messageItem(open.id, open.text, status);
       if (status !== 'in_progress') {

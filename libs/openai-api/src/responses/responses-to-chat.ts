@@ -122,12 +122,6 @@ function refuseUnsupported(body: Record<string, unknown>): void {
       if (type === 'item_reference') {
         refuse(`input[${i}]`, `item_reference is not supported. ${STATELESS}`);
       }
-      if (type === 'reasoning') {
-        refuse(
-          `input[${i}]`,
-          'reasoning items are not supported: the gateway returns none, so none can be sent back.',
-        );
-      }
       if (typeof type === 'string' && (REFUSED_ITEM_TYPES as readonly string[]).includes(type)) {
         refuse(`input[${i}]`, `${type} items are not supported by the gateway's Responses API.`);
       }
@@ -189,6 +183,9 @@ function toMessages(request: ResponsesRequest): Messages {
         }
         return;
       }
+      case 'reasoning':
+        // Earlier turns' thinking is not sent on (the models' chat templates drop it too).
+        return;
       case 'function_call_output':
         messages.push({
           role: 'tool',

@@ -35,7 +35,8 @@ export type ResponsesInputItem =
       content: string | InputPart[];
     }
   | { type: 'function_call'; call_id: string; name: string; arguments: string }
-  | { type: 'function_call_output'; call_id: string; output: string | InputPart[] };
+  | { type: 'function_call_output'; call_id: string; output: string | InputPart[] }
+  | { type: 'reasoning' };
 
 export interface FunctionTool {
   type: 'function';
@@ -97,7 +98,20 @@ export interface OutputText {
   logprobs: never[];
 }
 
+/** The model's thinking as text (`reasoning_content` / `reasoning` of a chat answer). */
+export interface ReasoningText {
+  type: 'reasoning_text';
+  text: string;
+}
+
 export type OutputItem =
+  | {
+      type: 'reasoning';
+      id: string;
+      status: 'in_progress' | 'completed' | 'incomplete';
+      summary: never[];
+      content: ReasoningText[];
+    }
   | {
       type: 'message';
       id: string;
