@@ -200,9 +200,35 @@ describe('the OpenAPI document (e2e)', () => {
     expect(doc.components.responses.MethodNotAllowed.headers.Allow.$ref).toBe(
       '#/components/headers/Allow',
     );
-    const ok = doc.paths['/v1/chat/completions'].post.responses['200'].headers;
-    expect(Object.keys(ok)).toEqual(
-      expect.arrayContaining(['x-request-id', 'x-rust-api-applied', 'x-gateway-backend']),
+    for (const path of ['/v1/chat/completions', '/v1/responses', '/v1/images/generations']) {
+      const routed = doc.paths[path].post;
+      expect(Object.keys(routed.responses['200'].headers)).toEqual(
+        expect.arrayContaining([
+          'x-request-id',
+          'x-rust-api-applied',
+          'x-gateway-backend',
+          'x-gateway-skipped',
+          'x-gateway-data-policy',
+        ]),
+      );
+      // The data-locality request header, and the errors it can end in.
+      expect(routed.parameters).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            name: 'x-gateway-data-policy',
+            in: 'header',
+            required: false,
+            schema: expect.objectContaining({ enum: ['local-only', 'any'] }),
+          }),
+        ]),
+      );
+    }
+    expect(doc.components.schemas.GatewayErrorCode.enum).toEqual(
+      expect.arrayContaining([
+        'model_not_local',
+        'local_backend_unavailable',
+        'context_length_exceeded',
+      ]),
     );
     for (const probe of ['/healthz', '/readyz']) {
       expect(doc.paths[probe].get.responses['200'].content['application/json'].schema.$ref).toBe(

@@ -20,7 +20,7 @@ import type { IdentifiedRequest } from '@app/telemetry';
 import { chatCallOf } from './chat-call';
 import { ChatRequestPipe } from './chat-request.pipe';
 import { ChatService } from './chat.service';
-import { SERVED_HEADERS } from './served-headers';
+import { ApiDataPolicyHeader, SERVED_HEADERS } from './served-headers';
 
 @ApiTags('chat')
 @ApiBearerAuth()
@@ -61,6 +61,7 @@ export class ChatController {
       },
     },
   })
+  @ApiDataPolicyHeader()
   @ApiErrorResponses(400, 401, 404, 413, 415, 429, 502, 503)
   async create(
     @Body(ChatRequestPipe) request: ChatCompletionRequest,

@@ -1,4 +1,24 @@
-import { APPLIED_HEADER, BACKEND_HEADER, FALLBACKS_HEADER, MEMBER_HEADER } from './chat.service';
+import { ApiHeader } from '@nestjs/swagger';
+import { DATA_POLICY_HEADER } from './chat-call';
+import {
+  APPLIED_HEADER,
+  BACKEND_HEADER,
+  FALLBACKS_HEADER,
+  MEMBER_HEADER,
+  SKIPPED_HEADER,
+} from './chat.service';
+
+/** The request header by which a call keeps its prompt on the DGX (chat, responses, images). */
+export const ApiDataPolicyHeader = (): MethodDecorator & ClassDecorator =>
+  ApiHeader({
+    name: DATA_POLICY_HEADER,
+    required: false,
+    enum: ['local-only', 'any'],
+    description:
+      '`local-only`: route only to hops whose data stays on the DGX (400 `model_not_local` when the alias has none, ' +
+      "503 `local_backend_unavailable` when it is down; never a cloud backend). It can only tighten the key's " +
+      '`data_policy`, never loosen it; `any` is the default. Any other value: 400.',
+  });
 
 /** The response headers every routed answer carries (chat, responses, images), for the OpenAPI document. */
 export const SERVED_HEADERS = {
@@ -15,6 +35,15 @@ export const SERVED_HEADERS = {
   [BACKEND_HEADER]: {
     description: 'The backend that served the request.',
     schema: { type: 'string', example: 'vllm' },
+  },
+  [SKIPPED_HEADER]: {
+    description:
+      'Hops not tried, as `backend=reason`, comma-separated (`data_policy`: not local under a local-only policy; `context_window`: the prompt does not fit its window). Absent when none.',
+    schema: { type: 'string', example: 'vllm=context_window' },
+  },
+  [DATA_POLICY_HEADER]: {
+    description: "`local-only` when a local-only data policy (the key's or the request's) applied.",
+    schema: { type: 'string', enum: ['local-only'] },
   },
   [FALLBACKS_HEADER]: {
     description:

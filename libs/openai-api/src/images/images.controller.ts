@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { chatCallOf, SERVED_HEADERS } from '@app/chat';
+import { ApiDataPolicyHeader, chatCallOf, SERVED_HEADERS } from '@app/chat';
 import { ApiErrorResponses } from '@app/contracts';
 import type { IdentifiedRequest } from '@app/telemetry';
 import {
@@ -38,6 +38,7 @@ export class ImagesController {
     headers: SERVED_HEADERS,
     content: { 'application/json': { schema: IMAGES_RESPONSE_SCHEMA } },
   })
+  @ApiDataPolicyHeader()
   @ApiErrorResponses(400, 401, 404, 413, 415, 502, 503)
   async generate(
     @Body() body: unknown,
@@ -64,6 +65,7 @@ export class ImagesController {
     headers: SERVED_HEADERS,
     content: { 'application/json': { schema: IMAGES_RESPONSE_SCHEMA } },
   })
+  @ApiDataPolicyHeader()
   @ApiErrorResponses(400, 401, 404, 413, 415, 502, 503)
   async edit(
     @Body() body: unknown,

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { chatCallOf, SERVED_HEADERS } from '@app/chat';
+import { ApiDataPolicyHeader, chatCallOf, SERVED_HEADERS } from '@app/chat';
 import { ApiErrorResponses } from '@app/contracts';
 import type { IdentifiedRequest } from '@app/telemetry';
 import {
@@ -43,6 +43,7 @@ export class ResponsesController {
       },
     },
   })
+  @ApiDataPolicyHeader()
   @ApiErrorResponses(400, 401, 404, 413, 415, 502, 503)
   async create(
     @Body() body: unknown,
