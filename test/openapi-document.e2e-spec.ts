@@ -90,6 +90,27 @@ describe('the OpenAPI document (e2e)', () => {
     }
   }, 90_000);
 
+  it("passes Redocly's recommended rules with no error or warning", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'redocly-'));
+    try {
+      const file = join(dir, 'openapi.json');
+      writeFileSync(file, JSON.stringify(doc));
+      const out = await run(
+        'node_modules/.bin/redocly',
+        ['lint', file, '--extends', 'recommended', '--format', 'json'],
+        { timeout: 60_000 },
+      ).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
+      const report = JSON.parse(out.stdout.slice(out.stdout.indexOf('{'))) as {
+        problems: Array<{ ruleId: string; message: string; location: Array<{ pointer: string }> }>;
+      };
+      expect(
+        report.problems.map((p) => `${p.ruleId}: ${p.message} at ${p.location[0]?.pointer}`),
+      ).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   it('names things as a generated client would want: no Dto, OpenAI-style operation ids, declared tags, an opaque bearer key, a relative server', () => {
     expect(Object.keys(doc.components.schemas).filter((n) => /Dto$/.test(n))).toEqual([]);
     expect(doc.components.schemas).toHaveProperty('CreateChatCompletionResponse');

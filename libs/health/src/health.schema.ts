@@ -9,6 +9,8 @@ const indicators = {
     type: 'object',
     required: ['status'],
     properties: { status: { type: 'string', enum: ['up', 'down'] } },
+    // Each indicator adds its own details (backend states, benches, store and overload figures).
+    additionalProperties: true,
   },
 };
 

@@ -117,6 +117,8 @@ function finishOperation(path: string, method: string, operation: Operation): vo
       headers['Retry-After'] ??= HEADER('RetryAfter');
     }
   }
+  // A public operation (the probes) says so: no security requirement, rather than none stated.
+  operation.security ??= [];
   (responses as Record<string, unknown>)['405'] ??= {
     $ref: '#/components/responses/MethodNotAllowed',
   };

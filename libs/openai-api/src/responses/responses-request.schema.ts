@@ -28,45 +28,57 @@ const tagged = (
   additionalProperties: false,
 });
 
-const contentPart: JsonSchema = {
-  type: 'object',
-  discriminator: { propertyName: 'type' },
-  oneOf: [
-    tagged('input_text', { text: { type: 'string' } }, ['text'], 'Text.'),
-    tagged(
-      'input_image',
-      {
-        image_url: imageDataUri('A base64 `data:image/<type>;base64,…` URI; URLs are refused.'),
-        file_id: { type: nullable('string'), description: 'Refused unless null: no file store.' },
-        detail: { type: 'string', enum: ['low', 'high', 'auto'] },
-      },
-      [],
-      'An image, inline as base64.',
-    ),
+/** The named branches of the schema's tagged unions, published as components of their own. */
+const RESPONSE_DEFS: Record<string, JsonSchema> = {};
+
+/**
+ * A union tagged by `type` whose branches are named schemas (`$ref`s), as OpenAPI's
+ * `discriminator` requires: an inline branch is one a discriminator cannot select.
+ */
+function discriminated(branches: Record<string, JsonSchema>): JsonSchema {
+  Object.assign(RESPONSE_DEFS, branches);
+  return {
+    type: 'object',
+    discriminator: { propertyName: 'type' },
+    oneOf: Object.keys(branches).map((name) => ref(name)),
+  };
+}
+
+const contentPart: JsonSchema = discriminated({
+  ResponseInputText: tagged('input_text', { text: { type: 'string' } }, ['text'], 'Text.'),
+  ResponseInputImage: tagged(
+    'input_image',
     {
-      type: 'object',
-      description: 'Refused with 400: the gateway has no file store.',
-      properties: { type: { type: 'string', const: 'input_file' } },
-      required: ['type'],
+      image_url: imageDataUri('A base64 `data:image/<type>;base64,…` URI; URLs are refused.'),
+      file_id: { type: nullable('string'), description: 'Refused unless null: no file store.' },
+      detail: { type: 'string', enum: ['low', 'high', 'auto'] },
     },
-    tagged(
-      'output_text',
-      {
-        text: { type: 'string' },
-        annotations: { type: 'array', items: {} },
-        logprobs: { type: 'array', items: {} },
-      },
-      ['text'],
-      'Text of an earlier assistant turn.',
-    ),
-    tagged(
-      'refusal',
-      { refusal: { type: 'string' } },
-      ['refusal'],
-      'A refusal the model gave earlier.',
-    ),
-  ],
-};
+    [],
+    'An image, inline as base64.',
+  ),
+  ResponseInputFile: {
+    type: 'object',
+    description: 'Refused with 400: the gateway has no file store.',
+    properties: { type: { type: 'string', const: 'input_file' } },
+    required: ['type'],
+  },
+  ResponseOutputText: tagged(
+    'output_text',
+    {
+      text: { type: 'string' },
+      annotations: { type: 'array', items: {} },
+      logprobs: { type: 'array', items: {} },
+    },
+    ['text'],
+    'Text of an earlier assistant turn.',
+  ),
+  ResponseRefusal: tagged(
+    'refusal',
+    { refusal: { type: 'string' } },
+    ['refusal'],
+    'A refusal the model gave earlier.',
+  ),
+});
 
 const contentOf = (description: string): JsonSchema => ({
   description,
@@ -97,68 +109,64 @@ export const REFUSED_ITEM_TYPES = [
   'compaction',
 ] as const;
 
-const inputItem: JsonSchema = {
-  type: 'object',
-  discriminator: { propertyName: 'type' },
-  oneOf: [
-    tagged(
-      'message',
-      {
-        id: { type: 'string', maxLength: 256 },
-        status: { type: 'string' },
-        role: { type: 'string', enum: ['user', 'assistant', 'system', 'developer'] },
-        content: contentOf(
-          'A string, or `input_text` / `input_image` / `output_text` / `refusal` parts.',
-        ),
-        phase: { type: nullable('string') },
-      },
-      ['role', 'content'],
-      'A message; `type` may be omitted (`{"role":"user","content":"hi"}`).',
-    ),
-    tagged(
-      'function_call',
-      {
-        id: { type: 'string', maxLength: 256 },
-        call_id: { type: 'string', minLength: 1, maxLength: 256 },
-        name: { type: 'string', minLength: 1, maxLength: 256 },
-        arguments: { type: 'string' },
-        status: { type: 'string' },
-      },
-      ['call_id', 'name', 'arguments'],
-      'A function call the model made in an earlier turn.',
-    ),
-    tagged(
-      'function_call_output',
-      {
-        id: { type: nullable('string'), maxLength: 256 },
-        call_id: { type: 'string', minLength: 1, maxLength: 256 },
-        output: contentOf('The result: a string, or text parts.'),
-        status: { type: nullable('string') },
-      },
-      ['call_id', 'output'],
-      "The caller's result of a function call.",
-    ),
-    tagged(
-      'reasoning',
-      {
-        id: { type: 'string', maxLength: 256 },
-        summary: { type: 'array', items: { type: 'object' } },
-        content: { type: 'array', items: { type: 'object' } },
-        encrypted_content: { type: nullable('string') },
-        status: { type: 'string' },
-      },
-      [],
-      "A reasoning item from an earlier answer. Accepted so a conversation can be replayed as returned, and not sent on: earlier turns' thinking is dropped, as these models' chat templates drop it.",
-    ),
+const inputItem: JsonSchema = discriminated({
+  ResponseInputMessage: tagged(
+    'message',
     {
-      type: 'object',
-      description:
-        'Refused with 400: these items need stored state or tools the gateway does not host.',
-      properties: { type: { type: 'string', enum: [...REFUSED_ITEM_TYPES] } },
-      required: ['type'],
+      id: { type: 'string', maxLength: 256 },
+      status: { type: 'string' },
+      role: { type: 'string', enum: ['user', 'assistant', 'system', 'developer'] },
+      content: contentOf(
+        'A string, or `input_text` / `input_image` / `output_text` / `refusal` parts.',
+      ),
+      phase: { type: nullable('string') },
     },
-  ],
-};
+    ['role', 'content'],
+    'A message; `type` may be omitted (`{"role":"user","content":"hi"}`).',
+  ),
+  ResponseFunctionCallItem: tagged(
+    'function_call',
+    {
+      id: { type: 'string', maxLength: 256 },
+      call_id: { type: 'string', minLength: 1, maxLength: 256 },
+      name: { type: 'string', minLength: 1, maxLength: 256 },
+      arguments: { type: 'string' },
+      status: { type: 'string' },
+    },
+    ['call_id', 'name', 'arguments'],
+    'A function call the model made in an earlier turn.',
+  ),
+  ResponseFunctionCallOutputItem: tagged(
+    'function_call_output',
+    {
+      id: { type: nullable('string'), maxLength: 256 },
+      call_id: { type: 'string', minLength: 1, maxLength: 256 },
+      output: contentOf('The result: a string, or text parts.'),
+      status: { type: nullable('string') },
+    },
+    ['call_id', 'output'],
+    "The caller's result of a function call.",
+  ),
+  ResponseReasoningItem: tagged(
+    'reasoning',
+    {
+      id: { type: 'string', maxLength: 256 },
+      summary: { type: 'array', items: { type: 'object' } },
+      content: { type: 'array', items: { type: 'object' } },
+      encrypted_content: { type: nullable('string') },
+      status: { type: 'string' },
+    },
+    [],
+    "A reasoning item from an earlier answer. Accepted so a conversation can be replayed as returned, and not sent on: earlier turns' thinking is dropped, as these models' chat templates drop it.",
+  ),
+  ResponseRefusedItem: {
+    type: 'object',
+    description:
+      'Refused with 400: these items need stored state or tools the gateway does not host.',
+    properties: { type: { type: 'string', enum: [...REFUSED_ITEM_TYPES] } },
+    required: ['type'],
+  },
+});
 
 const functionTool: JsonSchema = tagged(
   'function',
@@ -172,25 +180,26 @@ const functionTool: JsonSchema = tagged(
   'A function the model may call. Built-in tools (`web_search`, `file_search`, …) are refused.',
 );
 
-const textFormat: JsonSchema = {
-  type: 'object',
-  discriminator: { propertyName: 'type' },
-  oneOf: [
-    tagged('text', {}, [], 'Plain text (the default).'),
-    tagged('json_object', {}, [], 'JSON mode: `response_format: {"type":"json_object"}` upstream.'),
-    tagged(
-      'json_schema',
-      {
-        name: { type: 'string', minLength: 1, maxLength: 64 },
-        schema: ref('ClientJsonSchema'),
-        description: { type: nullable('string') },
-        strict: { type: nullable('boolean') },
-      },
-      ['name', 'schema'],
-      'Structured output: `response_format: {"type":"json_schema",…}` upstream.',
-    ),
-  ],
-};
+const textFormat: JsonSchema = discriminated({
+  ResponseTextFormatText: tagged('text', {}, [], 'Plain text (the default).'),
+  ResponseTextFormatJsonObject: tagged(
+    'json_object',
+    {},
+    [],
+    'JSON mode: `response_format: {"type":"json_object"}` upstream.',
+  ),
+  ResponseTextFormatJsonSchema: tagged(
+    'json_schema',
+    {
+      name: { type: 'string', minLength: 1, maxLength: 64 },
+      schema: ref('ClientJsonSchema'),
+      description: { type: nullable('string') },
+      strict: { type: nullable('boolean') },
+    },
+    ['name', 'schema'],
+    'Structured output: `response_format: {"type":"json_schema",…}` upstream.',
+  ),
+});
 
 const namedFunction = tagged(
   'function',
@@ -226,6 +235,7 @@ export const CREATE_RESPONSE_REQUEST_SCHEMA: JsonSchema = {
         'Why is the sky blue?',
         [
           {
+            type: 'message',
             role: 'user',
             content: [
               { type: 'input_text', text: 'What is in this image?' },
@@ -331,5 +341,5 @@ export const CREATE_RESPONSE_REQUEST_SCHEMA: JsonSchema = {
   },
   required: ['model', 'input'],
   additionalProperties: false,
-  $defs: FORWARDED_DEFS,
+  $defs: { ...FORWARDED_DEFS, ...RESPONSE_DEFS },
 };
