@@ -1,5 +1,13 @@
 import { AUDIO_FORMATS, DATA_URI_FORMATS, RASTER_IMAGE_TYPES } from '../schema/data-uri';
-import { FORWARDED_DEFS, forwardedObject, ref, type JsonSchema } from '../schema/json-schema';
+import {
+  coded,
+  FORWARDED_DEFS,
+  forwardedObject,
+  imageDataUri,
+  nullable,
+  ref,
+  type JsonSchema,
+} from '../schema/json-schema';
 
 /** A 1×1 PNG as a data URI, for examples. */
 export const TINY_PNG_DATA_URI =
@@ -21,13 +29,6 @@ export const MAX_MODEL_LENGTH = 256;
 /** The schema name of the chat request, in the OpenAPI document and in `$defs`. */
 export const CHAT_REQUEST_SCHEMA_NAME = 'CreateChatCompletionRequest';
 
-const nullable = (type: string): string[] => [type, 'null'];
-/** A subschema whose failure is reported with `code` and the `description` as its reason. */
-const coded = (code: string, description: string, schema: JsonSchema): JsonSchema => ({
-  ...schema,
-  'x-error-code': code,
-  description,
-});
 const tokenCount = (description: string): JsonSchema => ({
   type: nullable('integer'),
   minimum: 1,
@@ -263,22 +264,10 @@ export const CREATE_CHAT_COMPLETION_REQUEST_SCHEMA: JsonSchema = {
       forwardedObject(
         {
           url: {
-            type: 'string',
-            description:
+            ...imageDataUri(
               `A base64 \`data:image/<${RASTER_IMAGE_TYPES.join('|')}>;base64,\` URI. Any other URL is ` +
-              'refused with `image_url_not_supported`: the gateway never fetches URLs.',
-            allOf: [
-              coded(
-                'image_url_not_supported',
-                'must be a base64 data: URI (data:image/<type>;base64,...); the gateway never fetches URLs',
-                { pattern: '^[Dd][Aa][Tt][Aa]:' },
-              ),
-              coded(
-                'invalid_image_data',
-                `is not a valid image data URI: expected data:image/<${RASTER_IMAGE_TYPES.join('|')}>;base64,<base64 data>`,
-                { format: DATA_URI_FORMATS.image },
-              ),
-            ],
+                'refused with `image_url_not_supported`: the gateway never fetches URLs.',
+            ),
             examples: [TINY_PNG_DATA_URI],
           },
           detail: { type: 'string', enum: ['auto', 'low', 'high'] },

@@ -1,3 +1,5 @@
+import { DATA_URI_FORMATS, RASTER_IMAGE_TYPES } from './data-uri';
+
 /** A JSON Schema (draft 2020-12) document or subschema, as plain data. */
 export type JsonSchema = { [keyword: string]: unknown };
 
@@ -22,6 +24,39 @@ export const ROUTING_CONTROL_KEYS: readonly string[] = [
   'model_list',
   'provider',
 ];
+
+/** `[type, "null"]`: a field OpenAI lets clients send as `null`. */
+export const nullable = (type: string): string[] => [type, 'null'];
+
+/** A subschema whose failure is reported with `code` and the `description` as its reason. */
+export const coded = (code: string, description: string, schema: JsonSchema): JsonSchema => ({
+  ...schema,
+  'x-error-code': code,
+  description,
+});
+
+/**
+ * An inline image, on every route: only a base64 raster-image `data:` URI. Any other URL is
+ * `image_url_not_supported` (the gateway never fetches one), a malformed URI `invalid_image_data`.
+ */
+export function imageDataUri(description: string): JsonSchema {
+  return {
+    type: 'string',
+    description,
+    allOf: [
+      coded(
+        'image_url_not_supported',
+        'must be a base64 data: URI (data:image/<type>;base64,...); the gateway never fetches URLs',
+        { pattern: '^[Dd][Aa][Tt][Aa]:' },
+      ),
+      coded(
+        'invalid_image_data',
+        `is not a valid image data URI: expected data:image/<${RASTER_IMAGE_TYPES.join('|')}>;base64,<base64 data>`,
+        { format: DATA_URI_FORMATS.image },
+      ),
+    ],
+  };
+}
 
 /** `{ $ref }` to a definition of the same document (`#/$defs/<name>`). */
 export function ref(name: string): JsonSchema {

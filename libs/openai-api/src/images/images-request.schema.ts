@@ -1,5 +1,4 @@
-import { MAX_MODEL_LENGTH, type JsonSchema } from '@app/contracts';
-import { imageDataUri, nullable } from '../contract-fields';
+import { imageDataUri, MAX_MODEL_LENGTH, nullable, type JsonSchema } from '@app/contracts';
 
 /** The schema names of the Images API requests, in the OpenAPI document. */
 export const IMAGE_GENERATION_SCHEMA_NAME = 'CreateImageRequest';

@@ -1,16 +1,17 @@
 import {
   FORWARDED_DEFS,
   forbiddenKeys,
+  imageDataUri,
   MAX_CONTENT_PARTS,
   MAX_MESSAGES,
   MAX_MODEL_LENGTH,
   MAX_TOKENS_CAP,
   MAX_TOOLS,
+  nullable,
   ref,
   TINY_PNG_DATA_URI,
   type JsonSchema,
 } from '@app/contracts';
-import { imageDataUri, nullable } from '../contract-fields';
 
 /** The schema name of the Responses request, in the OpenAPI document. */
 export const RESPONSES_REQUEST_SCHEMA_NAME = 'CreateResponseRequest';
