@@ -1,18 +1,25 @@
 #!/usr/bin/env node
 // `npm run bench`: the same requests, interleaved, direct to a simulated backend, through a bare
 // Express proxy (the platform's floor) and through the gateway. Prints a table, writes JSON.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import autocannon from 'autocannon';
-import { buildIfNeeded, GATEWAY_MAIN, SIM_MAIN } from '../scripts/demo.mjs';
+import {
+  buildIfNeeded,
+  freePort,
+  GATEWAY_MAIN,
+  processGroup,
+  ROOT,
+  rssMb,
+  SIM_MAIN,
+  waitListening,
+  waitReady,
+} from '../scripts/processes.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = 'bench-key-0123456789';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION = Number(process.env.BENCH_DURATION_SECONDS ?? 4);
@@ -183,80 +190,22 @@ function microseconds(fn) {
 }
 const HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${KEY}` };
 
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
 const cores = availableParallelism();
 const pin = cores >= 2 && spawnSync('taskset', ['-V']).status === 0;
-const children = [];
+const children = processGroup({ label: 'bench' });
 
+/** Starts `args`, pinned to core `cpu` when pinning is on. */
 function launch(name, args, env, cpu) {
-  const [cmd, argv] =
-    pin && cpu !== undefined ? ['taskset', ['-c', String(cpu), ...args]] : [args[0], args.slice(1)];
-  const child = spawn(cmd, argv, {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`bench: ${name} exited (${signal ?? code})`);
-      process.exit(1);
-    }
-  });
-  children.push(child);
-  return child;
+  return children.launch(
+    name,
+    pin && cpu !== undefined ? ['taskset', '-c', String(cpu), ...args] : args,
+    env,
+  );
 }
-
-let stopping = false;
-function stopAll() {
-  stopping = true;
-  for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null) {
-      c.kill('SIGTERM');
-    }
-  }
-}
-process.on('exit', () => {
-  for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null) {
-      c.kill('SIGKILL');
-    }
-  }
-});
 process.on('SIGINT', () => {
-  stopAll();
+  void children.stop();
   process.exit(130);
 });
-
-async function waitFor(url, headers = {}) {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    try {
-      const r = await fetch(url, { headers });
-      if (r.status === 200) {
-        return;
-      }
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} not ready`);
-}
-
-function rssMb(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
@@ -387,17 +336,7 @@ async function launchLimitedGateways(simUrl) {
       {},
       1,
     );
-    const redisPortReady = Date.now() + 10_000;
-    while (Date.now() < redisPortReady) {
-      const up = await new Promise((res) => {
-        const s = net.connect(redisPort, '127.0.0.1', () => (s.destroy(), res(true)));
-        s.on('error', () => res(false));
-      });
-      if (up) {
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitListening(redisPort);
     const redisGwPort = await freePort();
     launch(
       'gateway+limits+redis',
@@ -408,7 +347,7 @@ async function launchLimitedGateways(simUrl) {
     targets['gateway+limits+redis'] = `http://127.0.0.1:${redisGwPort}`;
   }
   for (const url of Object.values(targets)) {
-    await waitFor(`${url}/readyz`);
+    await waitReady(`${url}/readyz`);
   }
   return targets;
 }
@@ -424,7 +363,7 @@ async function main() {
     await freePort(),
     await freePort(),
   ];
-  const sim = launch(
+  launch(
     'upstream-sim',
     ['node', SIM_MAIN],
     {
@@ -435,8 +374,8 @@ async function main() {
     1,
   );
   const simUrl = `http://127.0.0.1:${simPort}`;
-  await waitFor(`${simUrl}/health`);
-  const proxy = launch(
+  await waitReady(`${simUrl}/health`);
+  launch(
     'express-proxy',
     ['node', join(ROOT, 'bench/express-proxy.mjs')],
     {
@@ -472,8 +411,8 @@ async function main() {
   if (LIMITS) {
     Object.assign(targets, await launchLimitedGateways(simUrl));
   }
-  await waitFor(`${targets.express}/health`);
-  await waitFor(`${targets.gateway}/readyz`);
+  await waitReady(`${targets.express}/health`);
+  await waitReady(`${targets.gateway}/readyz`);
   for (const [name, url] of Object.entries(targets)) {
     const check = await timedRequest(url, JSON_BODY, false).catch((e) => e);
     if (check instanceof Error || check.error) {
@@ -713,17 +652,12 @@ async function main() {
     ),
   );
   console.log('results written to bench/results/latest.json');
-  stopAll();
-  await Promise.all(
-    [sim, proxy, gateway].map((c) =>
-      c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.once('exit', r)),
-    ),
-  );
+  await children.stop();
   process.exit(0);
 }
 
 main().catch((err) => {
   console.error(`bench: ${err.message}`);
-  stopAll();
+  void children.stop();
   process.exit(1);
 });

@@ -1,59 +1,22 @@
 #!/usr/bin/env node
 // `npm run demo`: three simulated backends + the gateway wired to them, then ready-to-paste curls.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
+import {
+  buildIfNeeded,
+  GATEWAY_MAIN,
+  portFree,
+  processGroup,
+  SIM_MAIN,
+  waitReady,
+} from './processes.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const GATEWAY_MAIN = join(ROOT, 'dist/apps/gateway/apps/gateway/src/main.js');
-export const SIM_MAIN = join(ROOT, 'dist/apps/upstream-sim/apps/upstream-sim/src/main.js');
 export const DEMO_KEY = 'demo-key-0123456789';
 export const READY_LINE = 'Demo ready.';
 const CLOUD_KEYS = { 'ollama-cloud': 'demo-ollama-cloud-key', openrouter: 'demo-openrouter-key' };
-
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      newest = Math.max(newest, newestMtime(p));
-    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) {
-      newest = Math.max(newest, statSync(p).mtimeMs);
-    }
-  }
-  return newest;
-}
-
-function mtime(file) {
-  try {
-    return statSync(file).mtimeMs;
-  } catch {
-    return 0;
-  }
-}
-
-/** Builds when a dist entry point is missing or older than any app/lib source. */
-export function buildIfNeeded(log = console.log) {
-  if (process.env.DEMO_SKIP_BUILD === '1') {
-    return;
-  }
-  const sources = Math.max(newestMtime(join(ROOT, 'apps')), newestMtime(join(ROOT, 'libs')));
-  if (Math.min(mtime(GATEWAY_MAIN), mtime(SIM_MAIN)) >= sources) {
-    return;
-  }
-  log('Building (dist is missing or older than the sources)...');
-  const r = spawnSync('npm', ['run', 'build'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  if (r.status !== 0) {
-    throw new Error('npm run build failed');
-  }
-}
 
 function crc32(buf) {
   let c = ~0;
@@ -229,33 +192,6 @@ function env(name, fallback) {
   return v === undefined || v.trim() === '' ? fallback : v.trim();
 }
 
-function portFree(host, port) {
-  return new Promise((res) => {
-    const s = createServer();
-    s.once('error', () => res(false));
-    s.listen(port, host, () => s.close(() => res(true)));
-  });
-}
-
-async function waitReady(url, timeoutMs, isDead) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (isDead()) {
-      throw new Error('a demo process exited during startup');
-    }
-    try {
-      const r = await fetch(url);
-      if (r.status === 200) {
-        return;
-      }
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} was not ready within ${timeoutMs} ms`);
-}
-
 async function main() {
   const host = '127.0.0.1';
   const port = Number(env('PORT', '8080'));
@@ -285,61 +221,35 @@ async function main() {
   const photo = join(dir, 'photo.png');
   writeFileSync(photo, tinyPng());
 
-  const children = [];
   let stopping = false;
   const stop = (code) => {
     if (stopping) {
       return;
     }
     stopping = true;
-    const alive = children.filter((c) => c.exitCode === null && c.signalCode === null);
-    if (alive.length === 0) {
-      process.exit(code);
-    }
-    let left = alive.length;
-    for (const c of alive) {
-      c.once('exit', () => {
-        if (--left === 0) {
-          console.log('Demo stopped.');
-          process.exit(code);
-        }
-      });
-      c.kill('SIGTERM');
-    }
-    setTimeout(() => {
-      for (const c of alive) {
-        c.kill('SIGKILL');
+    void children.stop({ killAfterMs: 10_000 }).then((stopped) => {
+      if (stopped > 0) {
+        console.log('Demo stopped.');
       }
-    }, 10_000).unref();
+      process.exit(code);
+    });
   };
+  const children = processGroup({
+    onUnexpectedExit: (name, how) => {
+      console.error(`${name} exited (${how}); stopping the demo.`);
+      stop(1);
+    },
+  });
   // Children get their own process group: Ctrl-C reaches only this script, which stops them once.
-  const launch = (name, file, extraEnv) => {
-    const child = spawn(process.execPath, [file], {
-      cwd: ROOT,
-      env: { ...process.env, ...extraEnv },
-      stdio: ['ignore', 'inherit', 'inherit'],
+  const launch = (name, file, extraEnv) =>
+    children.launch(name, [process.execPath, file], extraEnv, {
+      stdout: 'inherit',
       detached: true,
     });
-    child.on('exit', (code, signal) => {
-      if (!stopping) {
-        console.error(`${name} exited (${signal ?? code}); stopping the demo.`);
-        stop(1);
-      }
-    });
-    children.push(child);
-    return child;
-  };
   process.on('SIGINT', () => stop(0));
   process.on('SIGTERM', () => stop(0));
   process.on('SIGHUP', () => stop(0));
-  process.on('exit', () => {
-    rmSync(dir, { recursive: true, force: true });
-    for (const c of children) {
-      if (c.exitCode === null && c.signalCode === null) {
-        c.kill('SIGKILL');
-      }
-    }
-  });
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
   const sim = launch('upstream-sim', SIM_MAIN, {
     SIM_INSTANCES: [
@@ -353,10 +263,12 @@ async function main() {
     SIM_IMAGE_DELAY_MS: env('SIM_IMAGE_DELAY_MS', '1500'),
   });
   const simUrl = (name) => `http://${host}:${ports[name]}`;
-  const dead = () => children.some((c) => c.exitCode !== null || c.signalCode !== null);
   try {
     for (const name of Object.keys(ports)) {
-      await waitReady(`${simUrl(name)}/_sim/state`, 15_000, dead);
+      await waitReady(`${simUrl(name)}/_sim/state`, {
+        timeoutMs: 15_000,
+        isDead: children.anyExited,
+      });
     }
   } catch (err) {
     console.error(`demo: ${err.message}`);
@@ -379,7 +291,7 @@ async function main() {
   });
   const gateway = `http://${host}:${port}`;
   try {
-    await waitReady(`${gateway}/readyz`, 30_000, dead);
+    await waitReady(`${gateway}/readyz`, { isDead: children.anyExited });
   } catch (err) {
     console.error(`demo: ${err.message}`);
     stop(1);

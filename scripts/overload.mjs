@@ -4,62 +4,24 @@
 // ~15 MB base64 PNG at once, samples the gateway's RSS every 20 ms, and prints the baseline, the peak
 // and the outcomes. Env: OVERLOAD_PARALLEL (16), OVERLOAD_IMAGE_MB (11 raw → ~15 MB of body),
 // GATEWAY_MAX_INFLIGHT_BODY_BYTES / GATEWAY_MAX_INFLIGHT_REQUESTS (passed to the gateway; 0 = off).
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
-import { buildIfNeeded, GATEWAY_MAIN, SIM_MAIN } from './demo.mjs';
+import {
+  buildIfNeeded,
+  freePort,
+  GATEWAY_MAIN,
+  processGroup,
+  rssMb,
+  SIM_MAIN,
+  waitReady,
+} from './processes.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = 'overload-key-0123456789';
 const PARALLEL = Number(process.env.OVERLOAD_PARALLEL ?? 16);
 const IMAGE_MB = Number(process.env.OVERLOAD_IMAGE_MB ?? 11);
 
-const children = [];
-process.on('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
-
-function launch(main, env) {
-  const child = spawn(process.execPath, [main], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.push(child);
-  return child;
-}
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
-async function waitFor(url) {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).status === 200) {
-        return;
-      }
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} not ready`);
-}
-
-const rssMb = (pid) =>
-  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+const children = processGroup({ label: 'overload' });
 
 /** A PNG of random pixels (incompressible) of about `mb` megabytes, as a data URI. */
 function bigPngDataUri(mb) {
@@ -99,12 +61,12 @@ async function main() {
   const [port, vllm, ollama, openrouter, metrics] = await Promise.all(
     [0, 1, 2, 3, 4].map(freePort),
   );
-  launch(SIM_MAIN, {
+  children.launch('upstream-sim', [process.execPath, SIM_MAIN], {
     SIM_INSTANCES: `vllm:vllm:${vllm},ollama-cloud:ollama:${ollama}:ok-0123456789abcdef,openrouter:openrouter:${openrouter}:or-0123456789abcdef`,
     SIM_HOST: '127.0.0.1',
     SIM_TTFT_MS: '200',
   });
-  const gateway = launch(GATEWAY_MAIN, {
+  const gateway = children.launch('gateway', [process.execPath, GATEWAY_MAIN], {
     PORT: String(port),
     METRICS_PORT: String(metrics),
     HOST: '127.0.0.1',
@@ -117,7 +79,7 @@ async function main() {
     BACKEND_OPENROUTER_API_KEY: 'or-0123456789abcdef',
   });
   const base = `http://127.0.0.1:${port}`;
-  await waitFor(`${base}/readyz`);
+  await waitReady(`${base}/readyz`);
   const body = Buffer.from(
     JSON.stringify({
       model: 'llama-4-scout',

@@ -4,16 +4,21 @@
 // request must end, in bounded time, as a success, a clean OpenAI error envelope, or a stream
 // ending in an error event: nothing hung, nothing lost. At the end no upstream call may still be
 // open at any backend, and the gateway's RSS growth is reported. Not part of `npm test` (minutes).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { buildIfNeeded, GATEWAY_MAIN, SIM_MAIN } from './demo.mjs';
+import { join } from 'node:path';
+import {
+  buildIfNeeded,
+  freePort,
+  GATEWAY_MAIN,
+  processGroup,
+  ROOT,
+  rssMb,
+  SIM_MAIN,
+  waitReady,
+} from './processes.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = 'soak-key-0123456789';
 const TOTAL = Number(process.env.SOAK_REQUESTS ?? 50_000);
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 48);
@@ -49,53 +54,7 @@ const WORKLOAD = [
   { model: 'grok-4.20', stream: true },
 ];
 
-const children = [];
-let stopping = false;
-function launch(name, main, env) {
-  const child = spawn(process.execPath, [main], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`soak: ${name} exited (${signal ?? code})`);
-      process.exit(1);
-    }
-  });
-  children.push(child);
-  return child;
-}
-process.on('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
-async function waitFor(url) {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).status === 200) {
-        return;
-      }
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} not ready`);
-}
-
-const rssMb = (pid) =>
-  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+const children = processGroup({ label: 'soak' });
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
@@ -194,7 +153,7 @@ async function main() {
   buildIfNeeded();
   const [port, vllm, ollama, openrouter] = await Promise.all([0, 1, 2, 3].map(freePort));
   const sims = { vllm, 'ollama-cloud': ollama, openrouter };
-  launch('sims', SIM_MAIN, {
+  children.launch('sims', [process.execPath, SIM_MAIN], {
     SIM_INSTANCES: `vllm:vllm:${vllm},ollama-cloud:ollama:${ollama}:ok-0123456789abcdef,openrouter:openrouter:${openrouter}:or-0123456789abcdef`,
     SIM_HOST: '127.0.0.1',
     SIM_TTFT_MS: '5',
@@ -202,7 +161,7 @@ async function main() {
   });
   const simUrl = (name) => `http://127.0.0.1:${sims[name]}`;
   for (const name of Object.keys(sims)) {
-    await waitFor(`${simUrl(name)}/_sim/state`);
+    await waitReady(`${simUrl(name)}/_sim/state`);
   }
   // The default catalog with budgets short enough that faults resolve in seconds.
   const config = readFileSync(join(ROOT, 'config/gateway.yaml'), 'utf8')
@@ -214,7 +173,7 @@ async function main() {
     .replace(/stream_max_event_bytes: \d+/, 'stream_max_event_bytes: 1048576');
   const configFile = join(mkdtempSync(join(tmpdir(), 'soak-')), 'gateway.yaml');
   writeFileSync(configFile, config);
-  const gateway = launch('gateway', GATEWAY_MAIN, {
+  const gateway = children.launch('gateway', [process.execPath, GATEWAY_MAIN], {
     GATEWAY_CONFIG: configFile,
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -228,7 +187,7 @@ async function main() {
     BACKEND_HEALTH_INTERVAL_SECONDS: '2',
   });
   const base = `http://127.0.0.1:${port}`;
-  await waitFor(`${base}/readyz`);
+  await waitReady(`${base}/readyz`);
 
   // Warm up, then take the baseline RSS.
   await Promise.all(
@@ -297,8 +256,7 @@ async function main() {
     rss_mb: { start: Math.round(rssStart), peak: Math.round(rssPeak), end: Math.round(rssEnd) },
   };
   console.log(JSON.stringify(report, null, 2));
-  stopping = true;
-  children.forEach((c) => c.kill('SIGTERM'));
+  void children.stop();
   const leaked = Object.values(open).reduce((a, b) => a + b, 0);
   process.exit(counts.hung === 0 && counts.lost === 0 && leaked === 0 ? 0 : 1);
 }

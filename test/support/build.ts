@@ -44,7 +44,7 @@ export function buildIfNeeded(): number | null {
       [
         '--input-type=module',
         '-e',
-        `(await import(${JSON.stringify(join(root, 'scripts/demo.mjs'))})).buildIfNeeded(() => {})`,
+        `(await import(${JSON.stringify(join(root, 'scripts/processes.mjs'))})).buildIfNeeded(() => {})`,
       ],
       { cwd: root, stdio: 'ignore' },
     ).status;
