@@ -83,4 +83,24 @@ export class MemoryCircuitStore extends CircuitStore {
     }
     return this.benched;
   }
+
+  /**
+   * Sets the bench on `key` as a shared store says it stands, shorter or lifted included (the
+   * shared store, not this copy, decides whether a bench may be shortened).
+   */
+  put(key: string, bench: Bench | undefined): void {
+    if (bench) {
+      this.benched.set(key, { ...bench });
+    } else {
+      this.benched.delete(key);
+    }
+  }
+
+  /** Replaces every bench with `table` (a shared store's whole table, re-read). */
+  replace(table: Iterable<[string, Bench]>): void {
+    this.benched.clear();
+    for (const [key, bench] of table) {
+      this.benched.set(key, bench);
+    }
+  }
 }

@@ -57,20 +57,22 @@ const DEFAULT_REFRESH_MS = 5_000;
  * Circuit state in Redis, shared by every replica: a hash of benches (`until|reason` by key) and a
  * counter per backend for consecutive failures (INCR + PEXPIRE, so every replica's failures add up).
  *
- * Reads stay synchronous: each replica keeps a local copy of the bench table. A write goes to the
+ * Reads stay synchronous: each replica keeps a local copy of the bench table, a
+ * {@link MemoryCircuitStore} (which also counts failures while Redis is out). A write goes to the
  * local copy at once and to Redis by a Lua script (a bench is never shortened there either), which
  * publishes the resulting bench on a channel; every replica applies what it hears to its copy. The
  * copy is re-read whole on every (re)connection and every few seconds, since pub/sub may drop a
- * message. While Redis is out the copy and local failure counts carry on alone; on reconnection,
- * benches made meanwhile are written to Redis (never shortening one there), then the table is re-read.
+ * message. While Redis is out the copy carries on alone; on reconnection, benches made meanwhile
+ * are written to Redis (never shortening one there), then the table is re-read.
  */
 export class RedisCircuitStore extends CircuitStore {
-  private readonly benched = new Map<string, Bench>();
   private readonly local = new MemoryCircuitStore();
   private readonly redis: Scripted;
   private readonly hash: string;
   private readonly channel: string;
   private readonly refresh: NodeJS.Timeout;
+  /** Changes applied to the local copy so far (a re-read that crossed one is stale). */
+  private changes = 0;
 
   constructor(
     private readonly conn: RedisConnection,
@@ -96,19 +98,12 @@ export class RedisCircuitStore extends CircuitStore {
   }
 
   get(key: string, now = Date.now()): Bench | undefined {
-    const bench = this.benched.get(key);
-    if (bench && bench.until <= now) {
-      this.benched.delete(key);
-      return undefined;
-    }
-    return bench;
+    return this.local.get(key, now);
   }
 
   bench(key: string, bench: Bench): void {
-    const current = this.get(key);
-    if (!current || current.until < bench.until) {
-      this.benched.set(key, { ...bench });
-    }
+    this.changes++;
+    this.local.bench(key, bench);
     if (this.conn.available) {
       this.redis
         .gwBench(1, this.hash, key, bench.until, bench.reason, this.channel)
@@ -118,10 +113,8 @@ export class RedisCircuitStore extends CircuitStore {
   }
 
   lift(key: string, reasons: readonly BenchReason[]): void {
-    const current = this.benched.get(key);
-    if (current && reasons.includes(current.reason)) {
-      this.benched.delete(key);
-    }
+    this.changes++;
+    this.local.lift(key, reasons);
     if (this.conn.available) {
       this.redis
         .gwLift(1, this.hash, key, this.channel, ...reasons)
@@ -151,12 +144,7 @@ export class RedisCircuitStore extends CircuitStore {
   }
 
   benches(now = Date.now()): ReadonlyMap<string, Bench> {
-    for (const [key, bench] of this.benched) {
-      if (bench.until <= now) {
-        this.benched.delete(key);
-      }
-    }
-    return this.benched;
+    return this.local.benches(now);
   }
 
   close(): void {
@@ -165,8 +153,7 @@ export class RedisCircuitStore extends CircuitStore {
 
   /** After a (re)connection: benches made meanwhile go to Redis, then the table is read back. */
   private async resync(): Promise<void> {
-    const now = Date.now();
-    const pending = [...this.benched].filter(([, b]) => b.until > now);
+    const pending = [...this.local.benches()];
     try {
       await Promise.all(
         pending.map(([key, b]) =>
@@ -185,6 +172,7 @@ export class RedisCircuitStore extends CircuitStore {
     if (!this.conn.available) {
       return;
     }
+    const seen = this.changes;
     let table: Record<string, string>;
     try {
       table = await this.conn.client.hgetall(this.hash);
@@ -192,17 +180,24 @@ export class RedisCircuitStore extends CircuitStore {
       this.conn.commandFailed(err);
       return;
     }
+    if (this.changes !== seen) {
+      // A change arrived while the table was read (pub/sub runs on another connection): the
+      // table may predate it, so read again rather than undo it.
+      void this.reload();
+      return;
+    }
     const now = Date.now();
     const ended: string[] = [];
-    this.benched.clear();
+    const current: Array<[string, Bench]> = [];
     for (const [key, value] of Object.entries(table)) {
       const bench = parseBench(value);
       if (bench && bench.until > now) {
-        this.benched.set(key, bench);
+        current.push([key, bench]);
       } else {
         ended.push(key);
       }
     }
+    this.local.replace(current);
     if (ended.length > 0) {
       this.conn.client.hdel(this.hash, ...ended).catch(() => undefined);
     }
@@ -214,13 +209,9 @@ export class RedisCircuitStore extends CircuitStore {
     if (newline < 0) {
       return;
     }
-    const key = message.slice(0, newline);
     const bench = parseBench(message.slice(newline + 1));
-    if (bench && bench.until > Date.now()) {
-      this.benched.set(key, bench);
-    } else {
-      this.benched.delete(key);
-    }
+    this.changes++;
+    this.local.put(message.slice(0, newline), bench && bench.until > Date.now() ? bench : undefined);
   }
 }
 
