@@ -14,6 +14,6 @@ export class LimitsMiddleware implements NestMiddleware {
       next();
       return undefined;
     }
-    return this.limits.admitKey(principal, req, res).then(() => next());
+    return this.limits.admitKey(principal, res).then(() => next());
   }
 }

@@ -59,9 +59,9 @@ describe('LimitsService', () => {
       per_alias: { cloud: { concurrent_requests: 1 } },
     });
     const res = fakeResponse();
-    await sut.admitKey(who, res.req, res);
+    await sut.admitKey(who, res);
     await sut.admitModel(who, 'gpt-5.5-pro', request(), res);
-    await expect(sut.admitKey(who, fakeResponse().req, fakeResponse())).rejects.toMatchObject({
+    await expect(sut.admitKey(who, fakeResponse())).rejects.toMatchObject({
       status: 429,
       code: 'rate_limit_exceeded',
     });
@@ -73,13 +73,13 @@ describe('LimitsService', () => {
       ['lim:{team-a}:cloud:conc'],
     ]);
     const again = fakeResponse();
-    await expect(sut.admitKey(who, again.req, again)).resolves.toBeUndefined();
+    await expect(sut.admitKey(who, again)).resolves.toBeUndefined();
   });
 
   it('settles the token estimate on the usage the record carries', async () => {
     const who = principal({ tokens_per_minute: 10_000 });
     const res = fakeResponse({ usage: { input: 90, output: 10 } });
-    await sut.admitKey(who, res.req, res);
+    await sut.admitKey(who, res);
     await sut.admitModel(who, 'gpt-5.5-pro', request(1000), res);
     // Estimate: 4 framing + 400/4 prompt + 1,000 asked for.
     expect(res.getHeader('x-ratelimit-remaining-tokens')).toBe(String(10_000 - 1104));
@@ -91,7 +91,7 @@ describe('LimitsService', () => {
   it('gives every token back when nothing was served', async () => {
     const who = principal({ tokens_per_day: 10_000 });
     const res = fakeResponse();
-    await sut.admitKey(who, res.req, res);
+    await sut.admitKey(who, res);
     await sut.admitModel(who, 'gpt-5.5-pro', request(), res);
     res.statusCode = 502;
     res.closeNow();
@@ -121,7 +121,7 @@ describe('LimitsService', () => {
     const service = new LimitsService(closed, config);
     const res = fakeResponse();
     await expect(
-      service.admitKey(principal({ requests_per_minute: 5 }), res.req, res),
+      service.admitKey(principal({ requests_per_minute: 5 }), res),
     ).rejects.toMatchObject({ status: 503, code: 'limits_unavailable' });
   });
 });

@@ -5,12 +5,13 @@ import { GATEWAY_CONFIG, type GatewayConfig, type KeyLimits } from '@app/config'
 import { estimatePromptTokens, requestedCompletion } from '@app/constraints';
 import type { ChatCompletionRequest } from '@app/contracts';
 import { LimitStore, type Adjustment, type RuleStanding, type SlotLease } from '@app/store';
-import { newRequestRecord, type RequestRecord } from '@app/telemetry';
+import type { RequestRecord } from '@app/telemetry';
 import { LimitPlan, type PlannedRule } from './limit-plan';
 import { LimitsUnavailableError, QuotaExceededError, RateLimitExceededError } from './limit.error';
 import { setRateLimitHeaders } from './rate-limit-headers';
 
-type LimitedRequest = IncomingMessage & { id?: string; record?: RequestRecord };
+/** TelemetryMiddleware, first on every request, gives it a record; the chat service fills its usage. */
+type LimitedRequest = IncomingMessage & { record?: RequestRecord };
 
 /** What one request holds and owes: its slots, and the token rules it charged with its estimate. */
 class Ticket {
@@ -57,17 +58,12 @@ export class LimitsService {
   }
 
   /** Before the body: the key's request rate and concurrency; refuses a key whose tokens are spent. */
-  async admitKey(principal: Principal, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async admitKey(principal: Principal, res: ServerResponse): Promise<void> {
     const plan = this.planFor(principal);
     if (!plan || this.tickets.has(res)) {
       return;
     }
     const ticket = this.open(res);
-    if (plan.countsTokens) {
-      // The chat service fills the record's usage; settlement reads it (telemetry may own it).
-      const limited = req as LimitedRequest;
-      limited.record ??= newRequestRecord(limited.id ?? '', 'chat');
-    }
     const planned = plan.keyRules(Date.now());
     if (planned.length > 0) {
       await this.charge(ticket, planned, res, principal.keyName);
@@ -86,7 +82,7 @@ export class LimitsService {
       return;
     }
     if (!this.tickets.has(res)) {
-      await this.admitKey(principal, res.req, res);
+      await this.admitKey(principal, res);
     }
     const ticket = this.tickets.get(res)!;
     const estimate = plan.countsTokens
