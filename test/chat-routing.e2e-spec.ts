@@ -3,14 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { LifecycleService, drainAndClose } from '@app/health';
 import { BackendHealthService } from '@app/routing';
 import { inspectImage, startSim } from '../apps/upstream-sim/src';
-import { sseEvents, startBackends, UPSTREAM_KEYS, type FakeBackends } from './support/backends';
+import { sseEvents, UPSTREAM_KEYS, type FakeBackends } from './support/backends';
 import {
-  auth,
-  CLIENT_KEY,
-  resetCircuits,
-  startGateway,
-  type RunningGateway,
-} from './support/gateway';
+  clearFaults,
+  restoreHealth,
+  startGatewayOnFakes,
+  stopGatewayOnFakes,
+} from './support/fixture';
+import { auth, CLIENT_KEY, startGateway, type RunningGateway } from './support/gateway';
 
 const SCOUT_VLLM_ID = 'RedHatAI/Llama-4-Scout-17B-16E-Instruct-quantized.w4a16';
 
@@ -30,20 +30,12 @@ describe('chat completions with routing (e2e)', () => {
   const hello = { messages: [{ role: 'user', content: 'Say hello to the DGX' }] };
 
   beforeAll(async () => {
-    fakes = await startBackends();
-    gw = await startGateway({ ...fakes.env, BACKEND_HEALTH_INTERVAL_SECONDS: '3600' });
+    ({ fakes, gw } = await startGatewayOnFakes({ BACKEND_HEALTH_INTERVAL_SECONDS: '3600' }));
   });
-  afterAll(async () => {
-    await gw.close();
-    await fakes.close();
-  });
+  afterAll(() => stopGatewayOnFakes({ gw, fakes }));
   beforeEach(async () => {
-    for (const sim of fakes.all()) {
-      sim.setFault(null);
-      sim.requests.length = 0;
-    }
-    resetCircuits(gw.app);
-    await gw.app.get(BackendHealthService).probeAll();
+    clearFaults(fakes.all(), { clearRequests: true });
+    await restoreHealth(gw);
   });
 
   it('floors max_tokens for gpt-5.5-pro to 200 upstream and says so in x-rust-api-applied', async () => {
@@ -410,10 +402,8 @@ describe('upstreams that stall after their headers (e2e)', () => {
       res.write('{"id":"chatcmpl-1","choices":[');
     });
     await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
-    const fakes = await startBackends();
     const { port } = stalled.address() as AddressInfo;
-    const gw = await startGateway({
-      ...fakes.env,
+    const { fakes, gw } = await startGatewayOnFakes({
       BACKEND_VLLM_URL: `http://127.0.0.1:${port}/v1`,
     });
     gw.config.routing.stream_idle_timeout_ms = 300;

@@ -1,9 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { BackendHealthService } from '@app/routing';
-import { startBackends, type FakeBackends } from './support/backends';
-import { auth, resetCircuits, startGateway, type RunningGateway } from './support/gateway';
+import type { FakeBackends } from './support/backends';
+import {
+  clearFaults,
+  restoreHealth,
+  startGatewayOnFakes,
+  stopGatewayOnFakes,
+  writeKeysFile,
+} from './support/fixture';
+import { auth, type RunningGateway } from './support/gateway';
 
 const LOCAL_KEY = 'sk-local-team-0123456789abcdef';
 
@@ -27,29 +30,17 @@ describe('routing that tells the truth: data locality, per-hop windows and param
   const asLocalTeam = { Authorization: `Bearer ${LOCAL_KEY}` };
 
   beforeAll(async () => {
-    fakes = await startBackends();
-    const keysFile = join(mkdtempSync(join(tmpdir(), 'locality-')), 'keys.yaml');
-    writeFileSync(
-      keysFile,
-      `keys:\n  - { name: local-team, key: ${LOCAL_KEY}, data_policy: local_only }\n`,
-    );
-    gw = await startGateway({
-      ...fakes.env,
-      GATEWAY_API_KEYS_FILE: keysFile,
+    ({ fakes, gw } = await startGatewayOnFakes({
+      GATEWAY_API_KEYS_FILE: writeKeysFile(
+        `keys:\n  - { name: local-team, key: ${LOCAL_KEY}, data_policy: local_only }\n`,
+      ),
       BACKEND_HEALTH_INTERVAL_SECONDS: '3600',
-    });
+    }));
   });
-  afterAll(async () => {
-    await gw.close();
-    await fakes.close();
-  });
+  afterAll(() => stopGatewayOnFakes({ gw, fakes }));
   beforeEach(async () => {
-    for (const sim of fakes.all()) {
-      sim.setFault(null);
-      sim.clearRequests();
-    }
-    resetCircuits(gw.app);
-    await gw.app.get(BackendHealthService).probeAll();
+    clearFaults(fakes.all(), { clearRequests: true });
+    await restoreHealth(gw);
   });
 
   describe('local-only, by request header or by key', () => {

@@ -6,14 +6,14 @@ import { drainAndClose } from '@app/health';
 import { BackendHealthService } from '@app/routing';
 import { CircuitStore } from '@app/store';
 import { startSim, type Fault } from '../apps/upstream-sim/src';
-import { sseEvents, startBackends, UPSTREAM_KEYS, type FakeBackends } from './support/backends';
+import { sseEvents, UPSTREAM_KEYS, type FakeBackends } from './support/backends';
 import {
-  auth,
-  CLIENT_KEY,
-  resetCircuits,
-  startGateway,
-  type RunningGateway,
-} from './support/gateway';
+  clearFaults,
+  restoreHealth,
+  startGatewayOnFakes,
+  stopGatewayOnFakes,
+} from './support/fixture';
+import { auth, CLIENT_KEY, startGateway, type RunningGateway } from './support/gateway';
 import { rawHttp } from './support/raw-http';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -87,8 +87,7 @@ describe('upstream faults never hang, freeze, leak or crash the gateway (e2e)', 
   }
 
   beforeAll(async () => {
-    fakes = await startBackends();
-    gw = await startGateway({ ...fakes.env, BACKEND_HEALTH_INTERVAL_SECONDS: '3600' });
+    ({ fakes, gw } = await startGatewayOnFakes({ BACKEND_HEALTH_INTERVAL_SECONDS: '3600' }));
     Object.assign(gw.config.routing, {
       headers_timeout_min_ms: RESPONSE_BUDGET_MS,
       headers_timeout_factor: 0.01,
@@ -97,17 +96,10 @@ describe('upstream faults never hang, freeze, leak or crash the gateway (e2e)', 
       upstream_max_body_bytes: 2 << 20,
     });
   });
-  afterAll(async () => {
-    await gw.close();
-    await fakes.close();
-  });
+  afterAll(() => stopGatewayOnFakes({ gw, fakes }));
   beforeEach(async () => {
-    for (const sim of fakes.all()) {
-      sim.setFault(null);
-      sim.clearRequests();
-    }
-    resetCircuits(gw.app);
-    await gw.app.get(BackendHealthService).probeAll();
+    clearFaults(fakes.all(), { clearRequests: true });
+    await restoreHealth(gw);
   });
 
   describe.each<[string, Fault, boolean, string]>([
