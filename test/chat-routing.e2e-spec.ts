@@ -4,12 +4,7 @@ import { LifecycleService, drainAndClose } from '@app/health';
 import { BackendHealthService } from '@app/routing';
 import { inspectImage, startSim } from '../apps/upstream-sim/src';
 import { sseEvents, UPSTREAM_KEYS, type FakeBackends } from './support/backends';
-import {
-  clearFaults,
-  restoreHealth,
-  startGatewayOnFakes,
-  stopGatewayOnFakes,
-} from './support/fixture';
+import { restoreHealth, startGatewayOnFakes, stopGatewayOnFakes } from './support/fixture';
 import { auth, CLIENT_KEY, startGateway, type RunningGateway } from './support/gateway';
 
 const SCOUT_VLLM_ID = 'RedHatAI/Llama-4-Scout-17B-16E-Instruct-quantized.w4a16';
@@ -33,10 +28,7 @@ describe('chat completions with routing (e2e)', () => {
     ({ fakes, gw } = await startGatewayOnFakes({ BACKEND_HEALTH_INTERVAL_SECONDS: '3600' }));
   });
   afterAll(() => stopGatewayOnFakes({ gw, fakes }));
-  beforeEach(async () => {
-    clearFaults(fakes.all(), { clearRequests: true });
-    await restoreHealth(gw);
-  });
+  beforeEach(() => restoreHealth({ fakes, gw }, { clearRequests: true, probe: true }));
 
   it('floors max_tokens for gpt-5.5-pro to 200 upstream and says so in x-rust-api-applied', async () => {
     const res = await chat({ model: 'gpt-5.5-pro', max_tokens: 50, ...hello });

@@ -1,6 +1,5 @@
 import type { FakeBackends } from './support/backends';
 import {
-  clearFaults,
   restoreHealth,
   startGatewayOnFakes,
   stopGatewayOnFakes,
@@ -38,10 +37,7 @@ describe('routing that tells the truth: data locality, per-hop windows and param
     }));
   });
   afterAll(() => stopGatewayOnFakes({ gw, fakes }));
-  beforeEach(async () => {
-    clearFaults(fakes.all(), { clearRequests: true });
-    await restoreHealth(gw);
-  });
+  beforeEach(() => restoreHealth({ fakes, gw }, { clearRequests: true, probe: true }));
 
   describe('local-only, by request header or by key', () => {
     it('serves from vLLM and echoes the policy in force', async () => {

@@ -1,7 +1,8 @@
 import OpenAI from 'openai';
 import { TINY_PNG_DATA_URI } from '@app/contracts';
-import { startBackends, type FakeBackends } from './support/backends';
-import { CLIENT_KEY, resetCircuits, startGateway, type RunningGateway } from './support/gateway';
+import type { FakeBackends } from './support/backends';
+import { restoreHealth, startGatewayOnFakes, stopGatewayOnFakes } from './support/fixture';
+import { CLIENT_KEY, type RunningGateway } from './support/gateway';
 
 const PNG_BASE64 = /^iVBORw0KGgo/;
 
@@ -18,20 +19,11 @@ describe('POST /v1/images/* with the official openai SDK (e2e)', () => {
     });
 
   beforeAll(async () => {
-    fakes = await startBackends();
-    gw = await startGateway(fakes.env);
+    ({ fakes, gw } = await startGatewayOnFakes());
     client = new OpenAI({ apiKey: CLIENT_KEY, baseURL: `${gw.url}/v1`, maxRetries: 0 });
   });
-  afterAll(async () => {
-    await gw.close();
-    await fakes.close();
-  });
-  beforeEach(() => {
-    for (const sim of fakes.all()) {
-      sim.setFault(null);
-    }
-    resetCircuits(gw.app);
-  });
+  afterAll(() => stopGatewayOnFakes({ gw, fakes }));
+  beforeEach(() => restoreHealth({ fakes, gw }));
 
   it('generates an image as data[0].b64_json, typed, from one chat call to the image model', async () => {
     const { data: images, response } = await client.images

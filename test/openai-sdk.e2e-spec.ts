@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
-import { startBackends, type FakeBackends } from './support/backends';
-import { CLIENT_KEY, startGateway, type RunningGateway } from './support/gateway';
+import type { FakeBackends } from './support/backends';
+import { startGatewayOnFakes, stopGatewayOnFakes } from './support/fixture';
+import { CLIENT_KEY, type RunningGateway } from './support/gateway';
 
 describe('the official openai SDK against the gateway (e2e)', () => {
   let fakes: FakeBackends;
@@ -8,14 +9,10 @@ describe('the official openai SDK against the gateway (e2e)', () => {
   let client: OpenAI;
 
   beforeAll(async () => {
-    fakes = await startBackends();
-    gw = await startGateway(fakes.env);
+    ({ fakes, gw } = await startGatewayOnFakes());
     client = new OpenAI({ apiKey: CLIENT_KEY, baseURL: `${gw.url}/v1`, maxRetries: 0 });
   });
-  afterAll(async () => {
-    await gw.close();
-    await fakes.close();
-  });
+  afterAll(() => stopGatewayOnFakes({ gw, fakes }));
 
   it('lists the catalog with models.list()', async () => {
     const ids: string[] = [];

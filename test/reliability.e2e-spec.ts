@@ -7,12 +7,7 @@ import { BackendHealthService } from '@app/routing';
 import { CircuitStore } from '@app/store';
 import { startSim, type Fault } from '../apps/upstream-sim/src';
 import { sseEvents, UPSTREAM_KEYS, type FakeBackends } from './support/backends';
-import {
-  clearFaults,
-  restoreHealth,
-  startGatewayOnFakes,
-  stopGatewayOnFakes,
-} from './support/fixture';
+import { restoreHealth, startGatewayOnFakes, stopGatewayOnFakes } from './support/fixture';
 import { auth, CLIENT_KEY, startGateway, type RunningGateway } from './support/gateway';
 import { rawHttp } from './support/raw-http';
 
@@ -97,10 +92,7 @@ describe('upstream faults never hang, freeze, leak or crash the gateway (e2e)', 
     });
   });
   afterAll(() => stopGatewayOnFakes({ gw, fakes }));
-  beforeEach(async () => {
-    clearFaults(fakes.all(), { clearRequests: true });
-    await restoreHealth(gw);
-  });
+  beforeEach(() => restoreHealth({ fakes, gw }, { clearRequests: true, probe: true }));
 
   describe.each<[string, Fault, boolean, string]>([
     [

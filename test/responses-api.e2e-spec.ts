@@ -1,7 +1,8 @@
 import OpenAI from 'openai';
 import { TINY_PNG_DATA_URI } from '@app/contracts';
-import { startBackends, type FakeBackends } from './support/backends';
-import { CLIENT_KEY, resetCircuits, startGateway, type RunningGateway } from './support/gateway';
+import type { FakeBackends } from './support/backends';
+import { restoreHealth, startGatewayOnFakes, stopGatewayOnFakes } from './support/fixture';
+import { CLIENT_KEY, type RunningGateway } from './support/gateway';
 
 type ResponseStreamEvent = OpenAI.Responses.ResponseStreamEvent;
 
@@ -12,21 +13,11 @@ describe('POST /v1/responses with the official openai SDK (e2e)', () => {
   const upstreamCalls = (): number => fakes.all().reduce((n, s) => n + s.chatRequests().length, 0);
 
   beforeAll(async () => {
-    fakes = await startBackends();
-    gw = await startGateway(fakes.env);
+    ({ fakes, gw } = await startGatewayOnFakes());
     client = new OpenAI({ apiKey: CLIENT_KEY, baseURL: `${gw.url}/v1`, maxRetries: 0 });
   });
-  afterAll(async () => {
-    await gw.close();
-    await fakes.close();
-  });
-  beforeEach(() => {
-    for (const sim of fakes.all()) {
-      sim.setFault(null);
-      sim.setDown(false);
-    }
-    resetCircuits(gw.app);
-  });
+  afterAll(() => stopGatewayOnFakes({ gw, fakes }));
+  beforeEach(() => restoreHealth({ fakes, gw }));
 
   it('answers a string input as a Response, translated to the chat request the backend got', async () => {
     const { data, response } = await client.responses

@@ -4,8 +4,9 @@ import { ChatOpenAI } from '@langchain/openai';
 import { generateText, jsonSchema, stepCountIs, streamText, tool } from 'ai';
 import OpenAI from 'openai';
 import { z } from 'zod';
-import { startBackends, type FakeBackends } from './support/backends';
-import { CLIENT_KEY, resetCircuits, startGateway, type RunningGateway } from './support/gateway';
+import type { FakeBackends } from './support/backends';
+import { restoreHealth, startGatewayOnFakes, stopGatewayOnFakes } from './support/fixture';
+import { CLIENT_KEY, type RunningGateway } from './support/gateway';
 
 type Body = Record<string, unknown>;
 
@@ -29,21 +30,14 @@ describe("today's clients on their default Responses paths (e2e)", () => {
   let gwRequests: string[] = [];
 
   beforeAll(async () => {
-    fakes = await startBackends();
-    gw = await startGateway(fakes.env);
+    ({ fakes, gw } = await startGatewayOnFakes());
     gw.server.prependListener('request', (req) => gwRequests.push(req.url ?? ''));
     client = new OpenAI({ apiKey: CLIENT_KEY, baseURL: `${gw.url}/v1`, maxRetries: 0 });
   });
-  afterAll(async () => {
-    await gw.close();
-    await fakes.close();
-  });
+  afterAll(() => stopGatewayOnFakes({ gw, fakes }));
   beforeEach(() => {
     gwRequests = [];
-    for (const sim of fakes.all()) {
-      sim.setFault(null);
-    }
-    resetCircuits(gw.app);
+    return restoreHealth({ fakes, gw });
   });
 
   describe('openai SDK', () => {

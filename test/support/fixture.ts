@@ -44,12 +44,19 @@ export function clearFaults(sims: SimServer[], { clearRequests = false } = {}): 
 }
 
 /**
- * Healthy circuits, then every backend probed again: a test never inherits the benches or the
- * unreachable statuses an earlier one caused.
+ * What each test starts from: no fake faulted and healthy circuits; with `clearRequests`, no fake
+ * remembering the calls of earlier tests; with `probe`, every backend probed again, so no test
+ * inherits the unreachable status an earlier one caused.
  */
-export async function restoreHealth(gw: RunningGateway): Promise<void> {
+export async function restoreHealth(
+  { fakes, gw }: GatewayOnFakes,
+  { clearRequests = false, probe = false } = {},
+): Promise<void> {
+  clearFaults(fakes.all(), { clearRequests });
   resetCircuits(gw.app);
-  await gw.app.get(BackendHealthService).probeAll();
+  if (probe) {
+    await gw.app.get(BackendHealthService).probeAll();
+  }
 }
 
 /** Writes `yaml` to a fresh temporary keys file (for GATEWAY_API_KEYS_FILE) and returns its path. */
