@@ -115,7 +115,6 @@ export class ChatService {
     res.setHeader('content-type', 'text/event-stream; charset=utf-8');
     res.setHeader('cache-control', 'no-cache');
     res.setHeader('x-accel-buffering', 'no');
-    res.flushHeaders();
     const backend = result.hop.backend;
     relaySse(result.events, res, {
       alias: entry.alias,

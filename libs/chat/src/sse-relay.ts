@@ -1,9 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import type { SseReader, UpstreamReadError } from '@app/routing';
 
-const MODEL_FIELD = /"model":"(?:[^"\\]|\\.)*"/;
-const FINISH_REASON = /"finish_reason":"([a-z_]{1,32})"/;
-const USAGE_NULL = /,"usage":null|"usage":null,?/;
+/**
+ * The fields a pass-through relay reads or rewrites, found in one scan of each event. A key's
+ * quotes cannot occur unescaped inside a JSON string, so each match is a real key.
+ */
+const FIELDS = /"(model|error|usage|finish_reason)":\s*/g;
+const FINISH_REASON = /^"([a-z_]{1,32})"/;
 
 /** Who cut a stream that did not complete: the upstream counts against its backend, the client does not. */
 export type RelayBlame = 'upstream' | 'client' | 'gateway';
@@ -62,7 +65,8 @@ const FAILURES: Record<UpstreamReadError['kind'], [code: string, message: string
 /**
  * Relays an upstream SSE stream to the client as it arrives: event data passes through as text
  * (only the top-level `model` becomes the alias the client asked for), written once per upstream
- * chunk. A slow client pauses the upstream (backpressure) and is cut if it stalls past the stall
+ * chunk, the response headers with the first. Each write is a system call, the largest part of a
+ * stream's cost: what arrived together leaves together. A slow client pauses the upstream (backpressure) and is cut if it stalls past the stall
  * timeout; a client that leaves cancels the upstream. Every other way the stream can stop short
  * (silence, size, duration, a cut, an error event, data that is not JSON, the end of the shutdown
  * grace) ends it with an OpenAI-shaped error event and no `[DONE]`, so a cut never looks like success.
@@ -137,34 +141,80 @@ export function relaySse(events: SseReader, res: ServerResponse, options: RelayO
       finish('upstream_invalid_response', 'The upstream sent an event that is not JSON.');
       return;
     }
-    if (data.includes('"error":')) {
-      const parsed = safeParse(data);
-      if (parsed && typeof parsed.error === 'object' && parsed.error !== null) {
-        finish('upstream_error', 'The upstream reported an error mid-stream.');
-        return;
+    const text = passThrough(data);
+    if (text !== undefined) {
+      out += `data: ${text}\n\n`;
+    }
+  };
+
+  /**
+   * One chat chunk as the client gets it: the upstream's `model` becomes the alias, a usage chunk
+   * or `"usage":null` the gateway asked for is dropped, and what telemetry needs is read. Only an
+   * event carrying `error` or a usage object is parsed; every other one is scanned once and
+   * spliced. `undefined`: nothing to write (the stream was ended, or the chunk is dropped).
+   */
+  const passThrough = (data: string): string | undefined => {
+    let text = '';
+    let copied = 0;
+    let renamed = false;
+    FIELDS.lastIndex = 0;
+    for (let m = FIELDS.exec(data); m !== null; m = FIELDS.exec(data)) {
+      const value = FIELDS.lastIndex;
+      switch (m[1]) {
+        case 'model': {
+          const end = renamed ? -1 : stringEnd(data, value);
+          if (end > 0) {
+            renamed = true;
+            text += data.slice(copied, m.index) + modelField;
+            copied = end;
+            FIELDS.lastIndex = end;
+          }
+          break;
+        }
+        case 'error': {
+          const parsed = safeParse(data);
+          if (parsed && typeof parsed.error === 'object' && parsed.error !== null) {
+            finish('upstream_error', 'The upstream reported an error mid-stream.');
+            return undefined;
+          }
+          break;
+        }
+        case 'usage':
+          if (data.charCodeAt(value) === 0x7b /* { */) {
+            const parsed = safeParse(data);
+            const usage = parsed?.usage as Record<string, unknown> | undefined;
+            if (usage) {
+              outcome.usage = {
+                input: count(usage.prompt_tokens),
+                output: count(usage.completion_tokens),
+              };
+            }
+            if (
+              options.usageAdded &&
+              Array.isArray(parsed?.choices) &&
+              parsed.choices.length === 0
+            ) {
+              return undefined; // The usage chunk the gateway asked for, not the client.
+            }
+          } else if (options.usageAdded && data.startsWith('null', value)) {
+            // `"usage":null` in every chunk, there only because the gateway asked for usage.
+            const after = value + 4;
+            const comma = data.charCodeAt(m.index - 1) === 0x2c; /* , */
+            text += data.slice(copied, comma ? m.index - 1 : m.index);
+            copied = !comma && data.charCodeAt(after) === 0x2c ? after + 1 : after;
+            FIELDS.lastIndex = copied;
+          }
+          break;
+        case 'finish_reason': {
+          const reason = FINISH_REASON.exec(data.slice(value, value + 36));
+          if (reason) {
+            outcome.finishReason = reason[1];
+          }
+          break;
+        }
       }
     }
-    if (data.includes('"usage":{')) {
-      const parsed = safeParse(data);
-      const usage = parsed?.usage as Record<string, unknown> | undefined;
-      if (usage) {
-        outcome.usage = {
-          input: count(usage.prompt_tokens),
-          output: count(usage.completion_tokens),
-        };
-      }
-      if (options.usageAdded && Array.isArray(parsed?.choices) && parsed.choices.length === 0) {
-        return; // The usage chunk the gateway asked for, not the client.
-      }
-    }
-    let text = data.replace(MODEL_FIELD, modelField);
-    if (options.usageAdded && text.includes('"usage":null')) {
-      text = text.replace(USAGE_NULL, '');
-    }
-    if (text.includes('"finish_reason":"')) {
-      outcome.finishReason = FINISH_REASON.exec(text)?.[1] ?? outcome.finishReason;
-    }
-    out += `data: ${text}\n\n`;
+    return copied === 0 ? data : text + data.slice(copied);
   };
 
   const translate = (into: SseTranslator, data: string): void => {
@@ -227,6 +277,27 @@ export function relaySse(events: SseReader, res: ServerResponse, options: RelayO
       finish(code, message, failure.kind === 'aborted' ? 'client' : 'upstream');
     },
   });
+  // The headers went out with the first events, in one write; if those wrote nothing, now.
+  if (!res.headersSent && !res.destroyed) {
+    res.flushHeaders();
+  }
+}
+
+/** Where the JSON string starting at `start` (at its opening quote) ends, past its closing quote; -1 if it is not one. */
+function stringEnd(data: string, start: number): number {
+  if (data.charCodeAt(start) !== 0x22 /* " */) {
+    return -1;
+  }
+  for (let i = data.indexOf('"', start + 1); i > 0; i = data.indexOf('"', i + 1)) {
+    let escapes = 0;
+    while (data.charCodeAt(i - 1 - escapes) === 0x5c /* \ */) {
+      escapes++;
+    }
+    if (escapes % 2 === 0) {
+      return i + 1;
+    }
+  }
+  return -1;
 }
 
 function safeParse(data: string): Record<string, unknown> | undefined {

@@ -256,10 +256,14 @@ export interface SseSink {
  * by the router (`firstEvent`, bounded by the hop's deadline and the client's abort); then the
  * relay attaches a sink and gets every event, the first one included, in order.
  */
+/** Event text held between the first event and the relay attaching, before the flow is paused. */
+const QUEUE_BEFORE_ATTACH_CHARS = 64 * 1024;
+
 export class SseReader extends BoundedRead {
   private readonly decoder = new StringDecoder('utf8');
   private readonly framer: SseFramer;
   private readonly queued: string[] = [];
+  private queuedChars = 0;
   private sink: SseSink | undefined;
   private ended: { failure: UpstreamReadError | undefined } | undefined;
   private first: { resolve: (data: string) => void; reject: (e: UpstreamReadError) => void };
@@ -289,6 +293,7 @@ export class SseReader extends BoundedRead {
     for (const data of this.queued.splice(0)) {
       sink.event(data);
     }
+    this.queuedChars = 0;
     sink.flush();
     if (this.ended) {
       sink.end(this.ended.failure);
@@ -333,9 +338,13 @@ export class SseReader extends BoundedRead {
     if (this.sink) {
       this.sink.event(data);
     } else {
-      // Until the relay attaches, hold what this chunk carried and stop the flow.
+      // Until the relay attaches, hold what arrived: whatever the upstream sent in one go is then
+      // relayed in one write. Past a bound the flow stops until the relay takes over.
       this.queued.push(data);
-      this.pause();
+      this.queuedChars += data.length;
+      if (this.queuedChars > QUEUE_BEFORE_ATTACH_CHARS) {
+        this.pause();
+      }
     }
   }
 }
