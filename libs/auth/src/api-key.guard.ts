@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
 import { GATEWAY_CONFIG, type GatewayConfig } from '@app/config';
 import { AuthenticationError } from '@app/contracts';
-import { authenticate, type Principal } from './authenticate.rule';
+import { authenticate, KeyRing, type Principal } from './authenticate.rule';
 import { IS_PUBLIC } from './public.decorator';
 
 const ANONYMOUS: Principal = { keyName: 'anonymous' };
@@ -12,12 +12,17 @@ export interface AuthenticatedRequest extends IncomingMessage {
   principal?: Principal;
 }
 
+/** The keys to check, or none when auth is off (`insecure`: every caller is anonymous). */
+function keyRingOf(config: GatewayConfig): KeyRing | undefined {
+  return config.auth.insecure ? undefined : new KeyRing(config.auth.keys);
+}
+
 /** The caller of a request, or an AuthenticationError (401 with `WWW-Authenticate: Bearer`). */
-function identify(req: AuthenticatedRequest, config: GatewayConfig): Principal {
-  if (config.auth.insecure) {
+function identify(req: AuthenticatedRequest, keys: KeyRing | undefined): Principal {
+  if (!keys) {
     return ANONYMOUS;
   }
-  const outcome = authenticate(req.rawHeaders, config.auth.keys);
+  const outcome = authenticate(req.rawHeaders, keys);
   if (!outcome.ok) {
     throw new AuthenticationError(outcome.code);
   }
@@ -30,10 +35,14 @@ function identify(req: AuthenticatedRequest, config: GatewayConfig): Principal {
  */
 @Injectable()
 export class ApiKeyMiddleware implements NestMiddleware {
-  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
+  private readonly keys: KeyRing | undefined;
+
+  constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
+    this.keys = keyRingOf(config);
+  }
 
   use(req: AuthenticatedRequest, _res: unknown, next: () => void): void {
-    req.principal = identify(req, this.config);
+    req.principal = identify(req, this.keys);
     next();
   }
 }
@@ -41,10 +50,14 @@ export class ApiKeyMiddleware implements NestMiddleware {
 /** Bearer auth on every route not marked {@link Public}, wherever the middleware did not run. */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
+  private readonly keys: KeyRing | undefined;
+
   constructor(
     private readonly reflector: Reflector,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-  ) {}
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.keys = keyRingOf(config);
+  }
 
   canActivate(context: ExecutionContext): boolean {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
@@ -53,7 +66,7 @@ export class ApiKeyGuard implements CanActivate {
     ]);
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     if (!isPublic && !req.principal) {
-      req.principal = identify(req, this.config);
+      req.principal = identify(req, this.keys);
     }
     return true;
   }

@@ -1,10 +1,10 @@
 import { sha256, type ClientKey } from '@app/config';
-import { authenticate, mayUse } from './authenticate.rule';
+import { authenticate, KeyRing, mayUse } from './authenticate.rule';
 
-const keys: ClientKey[] = [
+const keys = new KeyRing([
   { name: 'team-a', sha256: sha256('sk-team-a-0123456789'), models: new Set(['llama-4-scout']) },
   { name: 'admin', sha256: sha256('sk-admin-0123456789') },
-];
+] satisfies ClientKey[]);
 const auth = (...values: string[]) =>
   authenticate(
     values.flatMap((v) => ['Authorization', v]),

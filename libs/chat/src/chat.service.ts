@@ -7,6 +7,7 @@ import { LifecycleService } from '@app/health';
 import { LimitsService } from '@app/limits';
 import {
   BackendHealthService,
+  Cancellation,
   RouterService,
   type JsonDispatch,
   type StreamDispatch,
@@ -70,10 +71,10 @@ export class ChatService {
     if (dataPolicy === 'local_only') {
       res.setHeader(DATA_POLICY_HEADER, 'local-only');
     }
-    const abort = new AbortController();
+    const abort = new Cancellation();
     const onClose = (): void => {
       if (!res.writableFinished) {
-        abort.abort();
+        abort.cancel();
       }
     };
     res.once('close', onClose);
@@ -81,7 +82,7 @@ export class ChatService {
     try {
       result = await this.router.dispatch(entry, request, {
         requestId,
-        signal: abort.signal,
+        signal: abort,
         record,
         dataPolicy,
       });

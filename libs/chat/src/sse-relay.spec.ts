@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SseReader } from '@app/routing';
+import { Cancellation, SseReader } from '@app/routing';
 import { relaySse, type RelayOptions, type RelayOutcome } from './sse-relay';
 
 /** An upstream response that delivers `pieces` as its body chunks, each in one `data` event. */
@@ -57,11 +57,7 @@ async function relay(
   options: Partial<RelayOptions> = {},
 ): Promise<{ res: FakeResponse; outcome: RelayOutcome }> {
   const up = new FakeUpstream();
-  const events = new SseReader(
-    up as unknown as IncomingMessage,
-    limits,
-    new AbortController().signal,
-  );
+  const events = new SseReader(up as unknown as IncomingMessage, limits, new Cancellation());
   for (const piece of pieces) {
     up.emit('data', Buffer.from(piece));
   }
@@ -173,11 +169,7 @@ describe('relaySse (chat pass-through)', () => {
 
   it('sends the headers at once when the first events write nothing', async () => {
     const up = new FakeUpstream();
-    const events = new SseReader(
-      up as unknown as IncomingMessage,
-      limits,
-      new AbortController().signal,
-    );
+    const events = new SseReader(up as unknown as IncomingMessage, limits, new Cancellation());
     // Only the gateway's own usage chunk so far (dropped), and the stream goes on.
     up.emit('data', Buffer.from(chunk('"choices":[],"usage":{"prompt_tokens":1}')));
     await events.firstEvent();
@@ -196,11 +188,7 @@ describe('relaySse (chat pass-through)', () => {
 describe('SseReader before the relay attaches', () => {
   it('holds a burst without pausing the upstream, and pauses past its bound', async () => {
     const up = new FakeUpstream();
-    const events = new SseReader(
-      up as unknown as IncomingMessage,
-      limits,
-      new AbortController().signal,
-    );
+    const events = new SseReader(up as unknown as IncomingMessage, limits, new Cancellation());
     const event = chunk(`"choices":[{"delta":{"content":"${'x'.repeat(1000)}"}}]`);
     for (let i = 0; i < 20; i++) {
       up.emit('data', Buffer.from(event));

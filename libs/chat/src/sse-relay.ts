@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { SseReader, UpstreamReadError } from '@app/routing';
+import type { Cancellation, SseReader, UpstreamReadError } from '@app/routing';
 
 /**
  * The fields a pass-through relay reads or rewrites, found in one scan of each event. A key's
@@ -45,7 +45,7 @@ export interface RelayOptions {
   /** The gateway added `stream_options.include_usage`: drop the usage chunk the client did not ask for. */
   usageAdded: boolean;
   /** Aborted when the gateway must end every stream now (end of the shutdown grace period). */
-  stop?: AbortSignal;
+  stop?: Cancellation;
   /** Called once when the relay ends. */
   onEnd?: (outcome: RelayOutcome) => void;
 }
@@ -86,7 +86,7 @@ export function relaySse(events: SseReader, res: ServerResponse, options: RelayO
     }
     ended = true;
     clearTimeout(stall);
-    options.stop?.removeEventListener('abort', onStop);
+    options.stop?.off(onStop);
     res.off('close', onClose);
     if (!events.finished) {
       events.cancel();
@@ -259,7 +259,7 @@ export function relaySse(events: SseReader, res: ServerResponse, options: RelayO
   };
 
   res.once('close', onClose);
-  options.stop?.addEventListener('abort', onStop, { once: true });
+  options.stop?.onCancel(onStop);
   events.attach({
     event,
     flush,

@@ -1,5 +1,5 @@
-import { setMaxListeners } from 'node:events';
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Cancellation } from '@app/routing';
 
 export type Phase = 'starting' | 'ready' | 'draining' | 'closed';
 
@@ -10,21 +10,17 @@ export class LifecycleService implements OnApplicationBootstrap {
   private refusing = false;
   private inflight = 0;
   private idleWaiters: Array<() => void> = [];
-  private readonly closer = new AbortController();
-
-  constructor() {
-    // Every stream in flight listens for the end of the grace period: no listener cap applies.
-    setMaxListeners(0, this.closer.signal);
-  }
+  /** Every stream in flight listens for the end of the grace period. */
+  private readonly closer = new Cancellation();
 
   /** Aborted at the end of the shutdown grace period: whatever still streams must end now. */
-  get closing(): AbortSignal {
-    return this.closer.signal;
+  get closing(): Cancellation {
+    return this.closer;
   }
 
   /** Ends what is still in flight (streams close with a `shutting_down` error event). */
   closeInFlight(): void {
-    this.closer.abort();
+    this.closer.cancel();
   }
 
   onApplicationBootstrap(): void {

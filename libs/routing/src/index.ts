@@ -2,6 +2,7 @@ export * from './backend-health.service';
 export * from './backend-registry';
 export * from './backends/backend';
 export * from './backends/upstream-transport';
+export * from './cancellation';
 export * from './failover.rule';
 export * from './redaction';
 export * from './router.service';

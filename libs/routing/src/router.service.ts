@@ -23,6 +23,7 @@ import { attemptSpanId, upstreamTraceHeaders, type RequestRecord } from '@app/te
 import { BackendHealthService, modelKey } from './backend-health.service';
 import { BackendRegistry } from './backend-registry';
 import { TransportError } from './backends/upstream-transport';
+import type { Cancellation } from './cancellation';
 import { classifyErrorBody, classifyStatus, type HopVerdict } from './failover.rule';
 import { Redactor } from './redaction';
 import { errorOf, parseJson, toClientError } from './upstream-body';
@@ -30,8 +31,8 @@ import { readUpstreamBody, SseReader, UpstreamReadError, type ReadLimits } from 
 
 export interface DispatchContext {
   requestId: string;
-  /** Aborted when the client goes away: the upstream call is cancelled at once. */
-  signal: AbortSignal;
+  /** Cancelled when the client goes away: the upstream call is cancelled at once. */
+  signal: Cancellation;
   /** The request's lifecycle record: every upstream attempt is added to it. */
   record?: RequestRecord;
   /** `local_only`: only hops whose data stays on the DGX exist for this request. */

@@ -1,5 +1,6 @@
 import { createServer, get, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Cancellation } from './cancellation';
 import { readUpstreamBody, SseReader, UpstreamReadError, type ReadLimits } from './upstream-reader';
 
 type Handler = (res: ServerResponse) => void;
@@ -54,7 +55,7 @@ function drip(res: ServerResponse, piece: string, ms: number): void {
 }
 
 describe('readUpstreamBody', () => {
-  const never = new AbortController().signal;
+  const never = new Cancellation();
 
   it('reads a whole body', async () => {
     const up = await upstream((res) => res.end('{"ok":true}'));
@@ -102,9 +103,9 @@ describe('readUpstreamBody', () => {
 
   it('cancels at once when the client goes away, closing the upstream connection', async () => {
     const up = await upstream((res) => res.write('{'));
-    const abort = new AbortController();
-    const reading = failure(readUpstreamBody(await up.fetch(), limits(), abort.signal));
-    abort.abort();
+    const abort = new Cancellation();
+    const reading = failure(readUpstreamBody(await up.fetch(), limits(), abort));
+    abort.cancel();
     expect(await reading).toBe('aborted');
     await up.closed();
     await up.close();
@@ -123,7 +124,7 @@ describe('SseReader', () => {
       res.write(': OPENROUTER PROCESSING\n\ndata: {"n":1}\n\ndata: {"n":2}\n');
       setTimeout(() => res.end('\ndata: [DONE]\n\n'), 20);
     });
-    const sut = new SseReader(await up.fetch(), limits(), new AbortController().signal);
+    const sut = new SseReader(await up.fetch(), limits(), new Cancellation());
     expect(await sut.firstEvent()).toBe('{"n":1}');
     const seen: string[] = [];
     const ended = new Promise<UpstreamReadError | undefined>((resolve) =>
@@ -142,7 +143,7 @@ describe('SseReader', () => {
     const sut = new SseReader(
       await up.fetch(),
       limits({ idleMs: 10_000, deadline: Date.now() + 300, maxEventChars: 1 << 20 }),
-      new AbortController().signal,
+      new Cancellation(),
     );
     expect(await failure(sut.firstEvent())).toBe('first_event_timeout');
     await up.closed();
@@ -154,7 +155,7 @@ describe('SseReader', () => {
     const sut = new SseReader(
       await up.fetch(),
       limits({ deadline: Date.now() + 200 }),
-      new AbortController().signal,
+      new Cancellation(),
     );
     expect(await failure(sut.firstEvent())).toBe('first_event_timeout');
     await up.closed();
@@ -167,7 +168,7 @@ describe('SseReader', () => {
       res.write('data: {"n":1}\n\n');
       drip(res, 'x'.repeat(1024), 1);
     });
-    const sut = new SseReader(await up.fetch(), limits(), new AbortController().signal);
+    const sut = new SseReader(await up.fetch(), limits(), new Cancellation());
     await sut.firstEvent();
     const ended = new Promise<UpstreamReadError | undefined>((resolve) =>
       sut.attach({ event: () => undefined, flush: () => undefined, end: resolve }),
@@ -183,11 +184,7 @@ describe('SseReader', () => {
       res.write('data: {"n":1}\n\n');
       setTimeout(() => res.end('data: [DONE]\n\n'), 350);
     });
-    const sut = new SseReader(
-      await up.fetch(),
-      limits({ idleMs: 100 }),
-      new AbortController().signal,
-    );
+    const sut = new SseReader(await up.fetch(), limits({ idleMs: 100 }), new Cancellation());
     await sut.firstEvent();
     sut.pause();
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -205,7 +202,7 @@ describe('SseReader', () => {
       sse(res);
       res.end(': nothing\n\n');
     });
-    const sut = new SseReader(await up.fetch(), limits(), new AbortController().signal);
+    const sut = new SseReader(await up.fetch(), limits(), new Cancellation());
     expect(await failure(sut.firstEvent())).toBe('empty_stream');
     await up.close();
   });

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
+import type { Cancellation } from './cancellation';
 import { SseFramer, SseFramingError } from './sse-framer';
 
 /** Why reading an upstream body stopped short. */
@@ -63,7 +64,7 @@ abstract class BoundedRead {
   constructor(
     protected readonly res: IncomingMessage,
     protected readonly limits: ReadLimits,
-    private readonly signal: AbortSignal,
+    private readonly signal: Cancellation,
   ) {}
 
   /** Starts reading; call once, from the subclass constructor's end. */
@@ -77,7 +78,7 @@ abstract class BoundedRead {
       this.fail('aborted');
       return;
     }
-    this.signal.addEventListener('abort', this.onAbort, { once: true });
+    this.signal.onCancel(this.onAbort);
     this.res.on('data', (chunk: Buffer) => this.onData(chunk));
     this.res.once('end', () => this.succeed());
     this.res.once('close', () => this.fail('connection_lost')); // after 'end' this is a no-op
@@ -150,7 +151,7 @@ abstract class BoundedRead {
     clearTimeout(this.idleTimer);
     clearTimeout(this.deadlineTimer);
     clearTimeout(this.durationTimer);
-    this.signal.removeEventListener('abort', this.onAbort);
+    this.signal.off(this.onAbort);
     if (failure) {
       this.res.destroy();
     }
@@ -207,7 +208,7 @@ abstract class BoundedRead {
 export function readUpstreamBody(
   res: IncomingMessage,
   limits: ReadLimits,
-  signal: AbortSignal,
+  signal: Cancellation,
 ): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     new WholeBodyRead(res, limits, signal, (failure, body) =>
@@ -222,7 +223,7 @@ class WholeBodyRead extends BoundedRead {
   constructor(
     res: IncomingMessage,
     limits: ReadLimits,
-    signal: AbortSignal,
+    signal: Cancellation,
     private readonly callback: (failure: UpstreamReadError | undefined, body: Buffer) => void,
   ) {
     super(res, limits, signal);
@@ -270,7 +271,7 @@ export class SseReader extends BoundedRead {
   private readonly firstPromise: Promise<string>;
   private gotFirst = false;
 
-  constructor(res: IncomingMessage, limits: ReadLimits, signal: AbortSignal) {
+  constructor(res: IncomingMessage, limits: ReadLimits, signal: Cancellation) {
     super(res, limits, signal);
     // Until the first event only the hop's deadline applies (vLLM sends headers before it
     // schedules a request); from then on, the idle timeout.

@@ -3,12 +3,13 @@ import axios from 'axios';
 import type { BackendConfig } from '@app/config';
 import type { TraceHeaders } from '@app/telemetry';
 import { sendUpstream } from './upstream-transport';
+import type { Cancellation } from '../cancellation';
 
 export interface ChatCallOptions {
   requestId: string;
   connectTimeoutMs: number;
   headersTimeoutMs: number;
-  signal: AbortSignal;
+  signal: Cancellation;
   /** W3C trace headers for this call (`traceparent`, `tracestate`), when the request has a trace. */
   trace?: TraceHeaders;
 }

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Cancellation } from '../cancellation';
 
 /** Why an upstream call produced no response: each is a hard failure that moves to the next hop. */
 export type TransportFailure =
@@ -22,7 +23,7 @@ export interface TransportRequest {
   body?: Buffer;
   connectTimeoutMs: number;
   headersTimeoutMs: number;
-  signal?: AbortSignal;
+  signal?: Cancellation;
 }
 
 // Keep-alive pools shared by every backend: upstream connections are reused across requests.
@@ -82,11 +83,11 @@ function exchange(req: TransportRequest, freshConnection: boolean): Promise<Inco
       }
     });
     const onAbort = (): void => fail(new TransportError('aborted'));
-    req.signal?.addEventListener('abort', onAbort, { once: true });
+    req.signal?.onCancel(onAbort);
     const cleanup = (): void => {
       clearTimeout(headersTimer);
       clearTimeout(connectTimer);
-      req.signal?.removeEventListener('abort', onAbort);
+      req.signal?.off(onAbort);
     };
     outgoing.once('response', (res) => {
       cleanup();
