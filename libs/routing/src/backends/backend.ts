@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import axios from 'axios';
 import type { BackendConfig } from '@app/config';
 import type { TraceHeaders } from '@app/telemetry';
-import { sendUpstream } from './upstream-transport';
+import { sendUpstream, UpstreamEndpoint } from './upstream-transport';
 import type { Cancellation } from '../cancellation';
 
 export interface ChatCallOptions {
@@ -20,13 +20,11 @@ export interface ChatCallOptions {
  */
 export abstract class Backend {
   readonly name: string;
-  private readonly chatUrl: URL;
-  private readonly baseHeaders: Record<string, string>;
+  private readonly chatEndpoint: UpstreamEndpoint;
 
   constructor(readonly config: BackendConfig) {
     this.name = config.name;
-    this.chatUrl = new URL(`${config.url}/chat/completions`);
-    this.baseHeaders = {
+    this.chatEndpoint = new UpstreamEndpoint(`${config.url}/chat/completions`, {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
       // Bodies are read under byte caps: a compressed one would inflate past them.
@@ -34,7 +32,7 @@ export abstract class Backend {
       'user-agent': 'dgx-llm-chat-gateway/1.0',
       ...(config.api_key ? { authorization: `Bearer ${config.api_key}` } : {}),
       ...this.extraHeaders(),
-    };
+    });
   }
 
   /** Whether the backend can take traffic at all (a cloud backend without its key cannot). */
@@ -50,8 +48,8 @@ export abstract class Backend {
   chat(body: Buffer, options: ChatCallOptions): Promise<IncomingMessage> {
     return sendUpstream({
       method: 'POST',
-      url: this.chatUrl,
-      headers: { ...this.baseHeaders, 'x-request-id': options.requestId, ...options.trace },
+      endpoint: this.chatEndpoint,
+      headers: { 'x-request-id': options.requestId, ...options.trace },
       body,
       connectTimeoutMs: options.connectTimeoutMs,
       headersTimeoutMs: options.headersTimeoutMs,

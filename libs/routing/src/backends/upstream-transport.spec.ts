@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sendUpstream, TransportError } from './upstream-transport';
+import { sendUpstream, TransportError, UpstreamEndpoint } from './upstream-transport';
 
 /** A server whose n-th request (1-based) is answered by `handle`; it counts connections too. */
 async function serve(
@@ -41,8 +41,7 @@ const reset = (req: IncomingMessage): void => {
 function post(url: URL): Promise<IncomingMessage> {
   return sendUpstream({
     method: 'POST',
-    url,
-    headers: { 'content-type': 'application/json' },
+    endpoint: new UpstreamEndpoint(url, { 'content-type': 'application/json' }),
     body: Buffer.from('{"model":"m"}'),
     connectTimeoutMs: 1000,
     headersTimeoutMs: 2000,
@@ -88,5 +87,50 @@ describe('sendUpstream', () => {
     } finally {
       await upstream.close();
     }
+  });
+});
+
+describe('UpstreamEndpoint', () => {
+  it('sends the host, the fixed headers, the call headers and the length, checked once', () => {
+    const endpoint = new UpstreamEndpoint('http://[::1]:8000/v1/chat/completions?x=1', {
+      'content-type': 'application/json',
+    });
+    expect(endpoint.options).toMatchObject({
+      protocol: 'http:',
+      hostname: '::1',
+      port: '8000',
+      path: '/v1/chat/completions?x=1',
+    });
+    expect(endpoint.headersOf({ 'x-request-id': 'r1' }, Buffer.from('{}'))).toEqual([
+      'host',
+      '[::1]:8000',
+      'content-type',
+      'application/json',
+      'x-request-id',
+      'r1',
+      'content-length',
+      '2',
+    ]);
+    expect(() => endpoint.headersOf({ 'x-request-id': 'a\r\nx-injected: 1' }, undefined)).toThrow();
+  });
+
+  it('turns credentials in the URL into Basic auth, unless the backend sends its own', () => {
+    const basic = new UpstreamEndpoint('https://us%40r:p%3Ass@host.example/v1', {});
+    expect(basic.options).toMatchObject({ protocol: 'https:', port: 443, path: '/v1' });
+    expect(basic.headersOf(undefined, undefined)).toEqual([
+      'host',
+      'host.example',
+      'authorization',
+      `Basic ${Buffer.from('us@r:p:ss').toString('base64')}`,
+    ]);
+    const bearer = new UpstreamEndpoint('https://u:p@host.example/v1', {
+      authorization: 'Bearer k',
+    });
+    expect(bearer.headersOf(undefined, undefined)).toEqual([
+      'host',
+      'host.example',
+      'authorization',
+      'Bearer k',
+    ]);
   });
 });
