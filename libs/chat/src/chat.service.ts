@@ -109,7 +109,9 @@ export class ChatService {
       }
       sendJson(
         res,
-        renderer ? renderer.json(result.body, entry.alias) : { ...result.body, model: entry.alias },
+        renderer
+          ? renderer.json(result.body, entry.alias)
+          : Object.assign({}, result.body, { model: entry.alias }),
       );
       return;
     }

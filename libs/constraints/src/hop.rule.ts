@@ -41,7 +41,7 @@ export function applyHopRules(hop: HopFacts, req: ChatCompletionRequest): HopOut
     for (const field of ['max_tokens', 'max_completion_tokens'] as const) {
       const value = request[field];
       if (typeof value === 'number' && value > cap) {
-        request = { ...request, [field]: cap };
+        request = Object.assign({}, request, { [field]: cap });
         if (!applied.includes(`max_tokens_capped=${cap}`)) {
           applied.push(`max_tokens_capped=${cap}`);
         }

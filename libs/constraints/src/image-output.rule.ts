@@ -11,5 +11,5 @@ export function requestImageOutput(entry: ModelEntry, req: ChatCompletionRequest
   if (!entry.modalities.output.includes('image') || req.modalities !== undefined) {
     return { request: req };
   }
-  return { request: { ...req, modalities: ['image', 'text'] } };
+  return { request: Object.assign({}, req, { modalities: ['image', 'text'] }) };
 }

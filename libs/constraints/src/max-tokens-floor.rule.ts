@@ -22,5 +22,5 @@ export function floorMaxTokens(entry: ModelEntry, req: ChatCompletionRequest): R
   if (Object.keys(raised).length === 0) {
     return { request: req };
   }
-  return { request: { ...req, ...raised }, applied: `max_tokens_floored=${floor}` };
+  return { request: Object.assign({}, req, raised), applied: `max_tokens_floored=${floor}` };
 }

@@ -13,10 +13,10 @@ export class RateLimitExceededError extends GatewayError {
   constructor(message: string, retryAfterMs: number, retryable = true) {
     super(429, 'rate_limit_exceeded', message, {
       type: 'rate_limit_error',
-      headers: {
-        ...retryHeaders(retryAfterMs),
-        ...(!retryable && { 'x-should-retry': 'false' }),
-      },
+      headers: Object.assign(
+        retryHeaders(retryAfterMs),
+        retryable ? undefined : { 'x-should-retry': 'false' },
+      ),
     });
   }
 }
@@ -29,7 +29,7 @@ export class QuotaExceededError extends GatewayError {
   constructor(message: string, retryAfterMs: number) {
     super(429, 'insufficient_quota', message, {
       type: 'insufficient_quota',
-      headers: { ...retryHeaders(retryAfterMs), 'x-should-retry': 'false' },
+      headers: Object.assign(retryHeaders(retryAfterMs), { 'x-should-retry': 'false' }),
     });
   }
 }

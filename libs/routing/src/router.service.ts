@@ -128,7 +128,9 @@ export class RouterService {
   ): Promise<JsonDispatch | StreamDispatch> {
     const usageAdded = request.stream === true && request.stream_options?.include_usage !== true;
     const upstreamRequest = usageAdded
-      ? { ...request, stream_options: { ...request.stream_options, include_usage: true } }
+      ? Object.assign({}, request, {
+          stream_options: Object.assign({}, request.stream_options, { include_usage: true }),
+        })
       : request;
     const localOnly = ctx.dataPolicy === 'local_only';
     const { hops, skipped } = this.prepare(entry, upstreamRequest, localOnly);
@@ -178,10 +180,10 @@ export class RouterService {
           // A stream has succeeded only once it completes: the relay reports how it ended.
           this.health.recordSuccess(backend);
         }
-        const served = { hop: prepared.hop, applied: prepared.applied, fallbacks, skipped };
+        const { hop, applied } = prepared;
         return outcome.kind === 'stream'
-          ? { ...outcome, ...served, usageAdded }
-          : { ...outcome, ...served };
+          ? { kind: 'stream', events: outcome.events, hop, applied, fallbacks, skipped, usageAdded }
+          : { kind: 'json', body: outcome.body, hop, applied, fallbacks, skipped };
       }
       if (outcome.action === 'final') {
         throw outcome.error;
@@ -285,7 +287,7 @@ export class RouterService {
   ): Promise<Attempt> {
     const backend = this.registry.get(hop.backend);
     const body = Buffer.from(
-      JSON.stringify({ ...request, model: backend.upstreamModel(hop.model) }),
+      JSON.stringify(Object.assign({}, request, { model: backend.upstreamModel(hop.model) })),
     );
     const now = Date.now();
     // One budget for the hop's answer to start: response headers, and a stream's first event.

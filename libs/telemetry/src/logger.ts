@@ -85,11 +85,12 @@ export class JsonLogger implements LoggerService {
       stack = undefined;
     }
     this.logger.error(
-      {
-        ...(typeof context === 'string' && { context }),
-        ...(typeof stack === 'string' && { stack }),
-        ...(message instanceof Error && { stack: message.stack }),
-      },
+      Object.assign(
+        {},
+        typeof context === 'string' ? { context } : undefined,
+        typeof stack === 'string' ? { stack } : undefined,
+        message instanceof Error ? { stack: message.stack } : undefined,
+      ),
       text(message),
     );
   }

@@ -79,10 +79,11 @@ export class TracingService implements OnApplicationShutdown {
       return;
     }
     this.provider = new BasicTracerProvider({
-      resource: resourceFromAttributes({
-        ...this.config.resourceAttributes,
-        'service.name': this.config.serviceName,
-      }),
+      resource: resourceFromAttributes(
+        Object.assign({}, this.config.resourceAttributes, {
+          'service.name': this.config.serviceName,
+        }),
+      ),
       idGenerator: this.ids,
       sampler: new AlwaysOnSampler(),
       spanProcessors: [

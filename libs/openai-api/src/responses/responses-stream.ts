@@ -241,7 +241,7 @@ export class ResponsesStreamTranslator implements SseTranslator {
       out +
       this.event('response.output_item.added', {
         output_index: index,
-        item: { ...item, status: 'in_progress', result: null },
+        item: Object.assign({}, item, { status: 'in_progress', result: null }),
       }) +
       this.event('response.output_item.done', { output_index: index, item })
     );
@@ -329,12 +329,11 @@ export class ResponsesStreamTranslator implements SseTranslator {
   }
 
   private snapshot(status: ResponseObject['status']): ResponseObject {
-    return {
-      ...this.response,
+    return Object.assign({}, this.response, {
       status,
       output: status === 'in_progress' ? [] : [...this.output],
       usage: status === 'in_progress' ? null : this.usage,
-    };
+    });
   }
 
   private lifecycle(type: string, response: string): string {

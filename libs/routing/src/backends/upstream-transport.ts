@@ -131,10 +131,13 @@ function exchange(req: TransportRequest, freshConnection: boolean): Promise<Inco
     const send = options.protocol === 'https:' ? httpsRequest : httpRequest;
     let failure: TransportError | undefined;
     const outgoing = send({
-      ...options,
+      protocol: options.protocol,
+      hostname: options.hostname,
+      port: options.port,
+      path: options.path,
+      agent: freshConnection ? false : options.agent,
       method: req.method,
       headers: req.endpoint.headersOf(req.headers, req.body),
-      ...(freshConnection && { agent: false }),
     });
     const fail = (error: TransportError): void => {
       failure ??= error;
