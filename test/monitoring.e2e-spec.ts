@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { startBackends, sseEvents, type FakeBackends } from './support/backends';
+import { sseEvents, type FakeBackends } from './support/backends';
+import { startGatewayOnFakes, stopGatewayOnFakes } from './support/fixture';
 import { repoRoot } from './deploy/deploy-files';
-import { auth, startGateway, type RunningGateway } from './support/gateway';
+import { auth, type RunningGateway } from './support/gateway';
 import { scrape, type Metrics } from './support/metrics';
 
 const ROOT = repoRoot();
@@ -106,8 +107,7 @@ describe('every metric the dashboard and the alerts query exists in a running ga
   const hello = { messages: [{ role: 'user', content: 'Say hello to the DGX' }] };
 
   beforeAll(async () => {
-    fakes = await startBackends();
-    gw = await startGateway({ ...fakes.env, BACKEND_HEALTH_INTERVAL_SECONDS: '3600' });
+    ({ fakes, gw } = await startGatewayOnFakes({ BACKEND_HEALTH_INTERVAL_SECONDS: '3600' }));
     // Traffic of every kind the dashboard shows.
     await (await chat({ model: 'llama-4-scout', ...hello })).arrayBuffer();
     await sseEvents(await chat({ model: 'llama-4-scout', stream: true, ...hello }));
@@ -129,10 +129,7 @@ describe('every metric the dashboard and the alerts query exists in a running ga
     metrics = await scrape(gw.metricsUrl);
   });
 
-  afterAll(async () => {
-    await gw?.close();
-    await fakes?.close();
-  });
+  afterAll(() => stopGatewayOnFakes({ gw, fakes }));
 
   const queries = [...dashboardQueries(), ...alertQueries()];
 

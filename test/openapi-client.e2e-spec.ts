@@ -3,8 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startBackends, type FakeBackends } from './support/backends';
-import { CLIENT_KEY, startGateway, type RunningGateway } from './support/gateway';
+import type { FakeBackends } from './support/backends';
+import { startGatewayOnFakes, stopGatewayOnFakes } from './support/fixture';
+import { CLIENT_KEY, type RunningGateway } from './support/gateway';
 import { repoRoot } from './deploy/deploy-files';
 
 const run = promisify(execFile);
@@ -110,16 +111,14 @@ describe('a client generated from the live document with @hey-api/openapi-ts (e2
   let dir: string;
 
   beforeAll(async () => {
-    fakes = await startBackends();
-    gw = await startGateway(fakes.env);
+    ({ fakes, gw } = await startGatewayOnFakes());
     dir = mkdtempSync(join(tmpdir(), 'hey-api-'));
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
     writeFileSync(join(dir, 'openapi.json'), await (await fetch(`${gw.url}/openapi.json`)).text());
   });
   afterAll(async () => {
-    await gw.close();
-    await fakes.close();
+    await stopGatewayOnFakes({ gw, fakes });
     rmSync(dir, { recursive: true, force: true });
   });
 

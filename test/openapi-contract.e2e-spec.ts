@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { parseJsonObject, validateChatRequest } from '@app/chat';
 import { GatewayError, PROTOTYPE_KEYS, ROUTING_CONTROL_KEYS } from '@app/contracts';
-import { startBackends, type FakeBackends } from './support/backends';
-import { auth, startGateway, type RunningGateway } from './support/gateway';
+import type { FakeBackends } from './support/backends';
+import { startGatewayOnFakes, stopGatewayOnFakes } from './support/fixture';
+import { auth, type RunningGateway } from './support/gateway';
 import { arbitraryFor, PublishedSchemas } from './support/schema-arbitrary';
 
 /**
@@ -230,17 +231,13 @@ describe('the published request schema and the gateway agree (property-based, e2
   let isValid: (body: Json) => boolean;
 
   beforeAll(async () => {
-    fakes = await startBackends();
-    gw = await startGateway(fakes.env);
+    ({ fakes, gw } = await startGatewayOnFakes());
     const res = await fetch(`${gw.url}/docs-json`);
     published = new PublishedSchemas((await res.json()) as never);
     const validate = published.validator(REQUEST);
     isValid = (body) => validate(body);
   });
-  afterAll(async () => {
-    await gw.close();
-    await fakes.close();
-  });
+  afterAll(() => stopGatewayOnFakes({ gw, fakes }));
 
   it(`accepts every body generated from the published schema (${RUNS} bodies)`, () => {
     fc.assert(acceptsGenerated(published), { numRuns: RUNS });

@@ -6,8 +6,9 @@ import { promisify } from 'node:util';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { parse as parseYaml } from 'yaml';
 import { GATEWAY_ERROR_CODES } from '@app/contracts';
-import { startBackends, type FakeBackends } from './support/backends';
-import { auth, CLIENT_KEY, startGateway, type RunningGateway } from './support/gateway';
+import type { FakeBackends } from './support/backends';
+import { startGatewayOnFakes, stopGatewayOnFakes } from './support/fixture';
+import { auth, CLIENT_KEY, type RunningGateway } from './support/gateway';
 import { PublishedSchemas } from './support/schema-arbitrary';
 
 const run = promisify(execFile);
@@ -30,14 +31,10 @@ describe('the OpenAPI document (e2e)', () => {
   let doc: Json;
 
   beforeAll(async () => {
-    fakes = await startBackends();
-    gw = await startGateway(fakes.env);
+    ({ fakes, gw } = await startGatewayOnFakes());
     doc = (await (await fetch(`${gw.url}/openapi.json`)).json()) as Json;
   });
-  afterAll(async () => {
-    await gw.close();
-    await fakes.close();
-  });
+  afterAll(() => stopGatewayOnFakes({ gw, fakes }));
 
   it('is served the same at /openapi.json, /openapi.yaml, /docs-json and /docs-yaml, and holds no secret', async () => {
     const yaml = await fetch(`${gw.url}/openapi.yaml`);

@@ -1,13 +1,8 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '@app/telemetry';
-import { sseEvents, startBackends, UPSTREAM_KEYS, type FakeBackends } from './support/backends';
-import {
-  auth,
-  CLIENT_KEY,
-  resetCircuits,
-  startGateway,
-  type RunningGateway,
-} from './support/gateway';
+import { sseEvents, UPSTREAM_KEYS, type FakeBackends } from './support/backends';
+import { restoreHealth, startGatewayOnFakes, stopGatewayOnFakes } from './support/fixture';
+import { auth, CLIENT_KEY, type RunningGateway } from './support/gateway';
 import { scrape, type Metrics } from './support/metrics';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -61,24 +56,15 @@ describe('telemetry: metrics, JSON logs and the request record (e2e)', () => {
   const hello = { messages: [{ role: 'user', content: 'Say hello to the DGX' }] };
 
   beforeAll(async () => {
-    fakes = await startBackends();
-    gw = await startGateway(
-      { ...fakes.env, LOG_LEVEL: 'log', BACKEND_HEALTH_INTERVAL_SECONDS: '3600' },
+    ({ fakes, gw } = await startGatewayOnFakes(
+      { LOG_LEVEL: 'log', BACKEND_HEALTH_INTERVAL_SECONDS: '3600' },
       { logs: createLogger('log', sink) },
-    );
+    ));
   });
 
-  afterAll(async () => {
-    await gw?.close();
-    await fakes?.close();
-  });
+  afterAll(() => stopGatewayOnFakes({ gw, fakes }));
 
-  beforeEach(() => {
-    for (const sim of fakes.all()) {
-      sim.setFault(null);
-    }
-    resetCircuits(gw.app);
-  });
+  beforeEach(() => restoreHealth({ fakes, gw }));
 
   it('serves metrics on their own listener, never on the API port', async () => {
     expect(new URL(gw.metricsUrl).port).not.toBe(new URL(gw.url).port);

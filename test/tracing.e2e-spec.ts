@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import { createLogger, TracingService } from '@app/telemetry';
-import { sseEvents, startBackends, type FakeBackends } from './support/backends';
-import { auth, resetCircuits, startGateway, type RunningGateway } from './support/gateway';
+import { sseEvents, type FakeBackends } from './support/backends';
+import { restoreHealth, startGatewayOnFakes, stopGatewayOnFakes } from './support/fixture';
+import { auth, type RunningGateway } from './support/gateway';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver';
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/;
@@ -51,30 +52,24 @@ describe('OpenTelemetry tracing on: spans to an OTLP/HTTP receiver (e2e)', () =>
   }
 
   beforeAll(async () => {
-    [fakes, receiver] = await Promise.all([startBackends(), startOtlpReceiver()]);
-    gw = await startGateway(
+    receiver = await startOtlpReceiver();
+    ({ fakes, gw } = await startGatewayOnFakes(
       {
-        ...fakes.env,
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
         OTEL_SERVICE_NAME: 'gateway-under-test',
         BACKEND_HEALTH_INTERVAL_SECONDS: '3600',
         LOG_LEVEL: 'log',
       },
       { logs: createLogger('log', sink) },
-    );
+    ));
   });
 
   afterAll(async () => {
-    await gw?.close();
-    await Promise.all([fakes?.close(), receiver?.close()]);
+    await stopGatewayOnFakes({ gw, fakes });
+    await receiver?.close();
   });
 
-  beforeEach(() => {
-    for (const sim of fakes.all()) {
-      sim.setFault(null);
-    }
-    resetCircuits(gw.app);
-  });
+  beforeEach(() => restoreHealth({ fakes, gw }));
 
   it('continues the client’s trace: a server span, a client span per attempt, traceparent upstream', async () => {
     const res = await chat(
@@ -213,14 +208,10 @@ describe('OpenTelemetry tracing off (the default) (e2e)', () => {
   let gw: RunningGateway;
 
   beforeAll(async () => {
-    fakes = await startBackends();
-    gw = await startGateway({ ...fakes.env, BACKEND_HEALTH_INTERVAL_SECONDS: '3600' });
+    ({ fakes, gw } = await startGatewayOnFakes({ BACKEND_HEALTH_INTERVAL_SECONDS: '3600' }));
   });
 
-  afterAll(async () => {
-    await gw?.close();
-    await fakes?.close();
-  });
+  afterAll(() => stopGatewayOnFakes({ gw, fakes }));
 
   it('is off, and forwards the client’s traceparent and tracestate unchanged', async () => {
     expect(gw.app.get(TracingService).enabled).toBe(false);
