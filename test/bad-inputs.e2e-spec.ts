@@ -1,9 +1,13 @@
-import { writeFileSync, mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startSim, type SimServer } from '../apps/upstream-sim/src';
-import { auth, CLIENT_KEY, startGateway, type RunningGateway } from './support/gateway';
+import type { SimServer } from '../apps/upstream-sim/src';
+import type { FakeBackends } from './support/backends';
+import {
+  clearFaults,
+  startGatewayOnFakes,
+  stopGatewayOnFakes,
+  writeKeysFile,
+} from './support/fixture';
+import { auth, CLIENT_KEY, type RunningGateway } from './support/gateway';
 import { rawHttp } from './support/raw-http';
 
 /**
@@ -43,6 +47,7 @@ function rawJson(response: string): ErrorBody {
 }
 
 describe('bad inputs on POST /v1/chat/completions (e2e, BAD_INPUTS.md)', () => {
+  let fakes: FakeBackends;
   let gw: RunningGateway;
   let port: number;
   let sims: SimServer[];
@@ -101,39 +106,21 @@ describe('bad inputs on POST /v1/chat/completions (e2e, BAD_INPUTS.md)', () => {
   }
 
   beforeAll(async () => {
-    sims = await Promise.all([
-      startSim({ name: 'vllm', flavor: 'vllm', apiKey: UPSTREAM_KEY }),
-      startSim({ name: 'ollama-cloud', flavor: 'ollama', apiKey: UPSTREAM_KEY }),
-      startSim({ name: 'openrouter', flavor: 'openrouter', apiKey: UPSTREAM_KEY }),
-    ]);
-    const keysFile = join(mkdtempSync(join(tmpdir(), 'bad-inputs-')), 'keys.yaml');
-    writeFileSync(
-      keysFile,
-      `keys:\n  - { name: limited, key: ${LIMITED_KEY}, models: [llama-4-scout] }\n`,
-    );
-    const [vllm, ollama, openrouter] = sims;
-    gw = await startGateway({
-      BACKEND_VLLM_URL: vllm.url,
-      BACKEND_VLLM_API_KEY: UPSTREAM_KEY,
-      BACKEND_OLLAMA_CLOUD_URL: ollama.url,
-      BACKEND_OLLAMA_CLOUD_API_KEY: UPSTREAM_KEY,
-      BACKEND_OPENROUTER_URL: openrouter.url,
-      BACKEND_OPENROUTER_API_KEY: UPSTREAM_KEY,
-      BACKEND_HEALTH_INTERVAL_SECONDS: '3600',
-      GATEWAY_API_KEYS_FILE: keysFile,
-    });
+    ({ fakes, gw } = await startGatewayOnFakes(
+      {
+        BACKEND_HEALTH_INTERVAL_SECONDS: '3600',
+        GATEWAY_API_KEYS_FILE: writeKeysFile(
+          `keys:\n  - { name: limited, key: ${LIMITED_KEY}, models: [llama-4-scout] }\n`,
+        ),
+      },
+      {},
+      { vllm: UPSTREAM_KEY, ollama: UPSTREAM_KEY, openrouter: UPSTREAM_KEY },
+    ));
+    sims = fakes.all();
     port = (gw.server.address() as AddressInfo).port;
   });
-  afterAll(async () => {
-    await gw?.close();
-    await Promise.all((sims ?? []).map((s) => s.close()));
-  });
-  beforeEach(() => {
-    for (const sim of sims) {
-      sim.setFault(null);
-      sim.clearRequests();
-    }
-  });
+  afterAll(() => stopGatewayOnFakes({ gw, fakes }));
+  beforeEach(() => clearFaults(sims, { clearRequests: true }));
 
   it('serves the valid request these rows are variations of (the fakes are reachable)', async () => {
     const res = await post(valid());

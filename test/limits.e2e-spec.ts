@@ -1,10 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import OpenAI, { RateLimitError } from 'openai';
 import { LimitStore } from '@app/store';
-import { startBackends, sseEvents, type FakeBackends } from './support/backends';
-import { startGateway, type RunningGateway } from './support/gateway';
+import { sseEvents, type FakeBackends } from './support/backends';
+import {
+  clearFaults,
+  startGatewayOnFakes,
+  stopGatewayOnFakes,
+  writeKeysFile,
+} from './support/fixture';
+import type { RunningGateway } from './support/gateway';
 
 const KEYS = {
   rpm: 'sk-limits-rpm-0123456789abcdef',
@@ -56,25 +59,13 @@ describe('per-key limits (e2e, in-memory store)', () => {
     fakes.all().reduce((n, sim) => n + sim.chatRequests().length, 0);
 
   beforeAll(async () => {
-    fakes = await startBackends();
-    const keysFile = join(mkdtempSync(join(tmpdir(), 'limits-')), 'keys.yaml');
-    writeFileSync(keysFile, KEYS_FILE);
-    gw = await startGateway({
-      ...fakes.env,
-      GATEWAY_API_KEYS_FILE: keysFile,
+    ({ fakes, gw } = await startGatewayOnFakes({
+      GATEWAY_API_KEYS_FILE: writeKeysFile(KEYS_FILE),
       BACKEND_HEALTH_INTERVAL_SECONDS: '3600',
-    });
+    }));
   });
-  afterAll(async () => {
-    await gw.close();
-    await fakes.close();
-  });
-  beforeEach(() => {
-    for (const sim of fakes.all()) {
-      sim.setFault(null);
-      sim.clearRequests();
-    }
-  });
+  afterAll(() => stopGatewayOnFakes({ gw, fakes }));
+  beforeEach(() => clearFaults(fakes.all(), { clearRequests: true }));
 
   it('answers 429 rate_limit_exceeded past requests_per_minute, with Retry-After and the x-ratelimit headers, forwarding nothing', async () => {
     const served = [];

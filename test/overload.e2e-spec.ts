@@ -5,6 +5,7 @@ import { PNG } from 'pngjs';
 import { BackendHealthService } from '@app/routing';
 import { buildIfNeeded } from './support/build';
 import { startBackends, type FakeBackends } from './support/backends';
+import { clearFaults } from './support/fixture';
 import {
   auth,
   CLIENT_KEY,
@@ -48,12 +49,7 @@ describe('overload protection (e2e)', () => {
   afterAll(async () => {
     await fakes.close();
   });
-  beforeEach(() => {
-    for (const sim of fakes.all()) {
-      sim.setFault(null);
-      sim.clearRequests();
-    }
-  });
+  beforeEach(() => clearFaults(fakes.all(), { clearRequests: true }));
 
   describe('with small caps', () => {
     let gw: RunningGateway;

@@ -1,9 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { jest } from '@jest/globals';
 import { startBackends, type FakeBackends } from './support/backends';
+import { clearFaults, writeKeysFile } from './support/fixture';
 import { startGateway, type RunningGateway } from './support/gateway';
 import { startRedis, type RedisServer } from './support/redis';
 
@@ -69,11 +67,9 @@ describe('two replicas sharing one Redis (e2e, real redis-server)', () => {
   beforeAll(async () => {
     redis = await startRedis();
     fakes = await startBackends();
-    const keysFile = join(mkdtempSync(join(tmpdir(), 'shared-')), 'keys.yaml');
-    writeFileSync(keysFile, KEYS_FILE);
     const env = {
       ...fakes.env,
-      GATEWAY_API_KEYS_FILE: keysFile,
+      GATEWAY_API_KEYS_FILE: writeKeysFile(KEYS_FILE),
       BACKEND_HEALTH_INTERVAL_SECONDS: '3600',
       REDIS_URL: redis.url,
     };
@@ -87,12 +83,7 @@ describe('two replicas sharing one Redis (e2e, real redis-server)', () => {
     await redis?.stop();
     warn.mockRestore();
   });
-  beforeEach(() => {
-    for (const sim of fakes.all()) {
-      sim.setFault(null);
-      sim.clearRequests();
-    }
-  });
+  beforeEach(() => clearFaults(fakes.all(), { clearRequests: true }));
 
   it('holds one requests_per_minute across both: the sum admitted equals the limit', async () => {
     const statuses = [];

@@ -6,6 +6,9 @@ export const UPSTREAM_KEYS = {
   openrouter: 'openrouter-upstream-key-789',
 };
 
+/** The API key each fake requires (and the gateway is given for it). */
+export type UpstreamKeys = typeof UPSTREAM_KEYS;
+
 export interface FakeBackends {
   vllm: SimServer;
   ollama: SimServer;
@@ -17,11 +20,11 @@ export interface FakeBackends {
 }
 
 /** Three in-process OpenAI-compatible fakes standing in for vLLM, Ollama Cloud and OpenRouter. */
-export async function startBackends(): Promise<FakeBackends> {
+export async function startBackends(keys: UpstreamKeys = UPSTREAM_KEYS): Promise<FakeBackends> {
   const [vllm, ollama, openrouter] = await Promise.all([
-    startSim({ name: 'vllm', flavor: 'vllm', apiKey: UPSTREAM_KEYS.vllm }),
-    startSim({ name: 'ollama-cloud', flavor: 'ollama', apiKey: UPSTREAM_KEYS.ollama }),
-    startSim({ name: 'openrouter', flavor: 'openrouter', apiKey: UPSTREAM_KEYS.openrouter }),
+    startSim({ name: 'vllm', flavor: 'vllm', apiKey: keys.vllm }),
+    startSim({ name: 'ollama-cloud', flavor: 'ollama', apiKey: keys.ollama }),
+    startSim({ name: 'openrouter', flavor: 'openrouter', apiKey: keys.openrouter }),
   ]);
   return {
     vllm,
@@ -29,11 +32,11 @@ export async function startBackends(): Promise<FakeBackends> {
     openrouter,
     env: {
       BACKEND_VLLM_URL: vllm.url,
-      BACKEND_VLLM_API_KEY: UPSTREAM_KEYS.vllm,
+      BACKEND_VLLM_API_KEY: keys.vllm,
       BACKEND_OLLAMA_CLOUD_URL: ollama.url,
-      BACKEND_OLLAMA_CLOUD_API_KEY: UPSTREAM_KEYS.ollama,
+      BACKEND_OLLAMA_CLOUD_API_KEY: keys.ollama,
       BACKEND_OPENROUTER_URL: openrouter.url,
-      BACKEND_OPENROUTER_API_KEY: UPSTREAM_KEYS.openrouter,
+      BACKEND_OPENROUTER_API_KEY: keys.openrouter,
     },
     all: () => [vllm, ollama, openrouter],
     close: async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { BackendHealthService } from '@app/routing';
 import type { SimServer } from '../../apps/upstream-sim/src';
 import type { GatewayOptions } from '../../apps/gateway/src/bootstrap';
-import { startBackends, type FakeBackends } from './backends';
+import { startBackends, UPSTREAM_KEYS, type FakeBackends, type UpstreamKeys } from './backends';
 import { resetCircuits, startGateway, type RunningGateway } from './gateway';
 
 /** The real gateway on three fresh in-process fakes: what an e2e file starts once for its tests. */
@@ -17,8 +17,9 @@ export interface GatewayOnFakes {
 export async function startGatewayOnFakes(
   env: Record<string, string | undefined> = {},
   options: GatewayOptions = {},
+  upstreamKeys: UpstreamKeys = UPSTREAM_KEYS,
 ): Promise<GatewayOnFakes> {
-  const fakes = await startBackends();
+  const fakes = await startBackends(upstreamKeys);
   try {
     return { fakes, gw: await startGateway({ ...fakes.env, ...env }, options) };
   } catch (err) {
