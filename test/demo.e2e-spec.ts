@@ -1,17 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './deploy/deploy-files';
-import { buildIfNeeded } from './support/build';
+import { buildIfNeeded, GATEWAY_MAIN, SIM_MAIN } from './support/build';
+import { freePort } from './support/ports';
 
 const ROOT = repoRoot();
 const DEMO = join(ROOT, 'scripts/demo.mjs');
-const DIST = [
-  join(ROOT, 'dist/apps/gateway/apps/gateway/src/main.js'),
-  join(ROOT, 'dist/apps/upstream-sim/apps/upstream-sim/src/main.js'),
-];
+const DIST = [GATEWAY_MAIN, SIM_MAIN];
 const READY_LINE = 'Demo ready.';
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -24,18 +21,6 @@ interface Ran {
   code: number | null;
   stdout: string;
   stderr: string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      s.close(() => res(port));
-    });
-  });
 }
 
 /** The pasteable section: `# title` followed by its command lines, blocks separated by blank lines. */

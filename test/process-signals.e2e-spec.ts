@@ -1,22 +1,9 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { repoRoot } from './deploy/deploy-files';
-import { buildIfNeeded } from './support/build';
+import { buildIfNeeded, GATEWAY_MAIN } from './support/build';
+import { freePort } from './support/ports';
 
 const ROOT = repoRoot();
-const GATEWAY_MAIN = join(ROOT, 'dist/apps/gateway/apps/gateway/src/main.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('the gateway process and its signals (e2e)', () => {
   beforeAll(() => {

@@ -1,14 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { repoRoot } from './deploy/deploy-files';
-import { buildIfNeeded } from './support/build';
+import { buildIfNeeded, GATEWAY_MAIN } from './support/build';
 import { startBackends, type FakeBackends } from './support/backends';
-import { freePort, startRedis, type RedisServer } from './support/redis';
+import { writeKeysFile } from './support/fixture';
+import { freePort } from './support/ports';
+import { startRedis, type RedisServer } from './support/redis';
 
 const ROOT = repoRoot();
-const GATEWAY_MAIN = join(ROOT, 'dist/apps/gateway/apps/gateway/src/main.js');
 const KEY = 'sk-processes-0123456789abcdef';
 const BUDGET_KEY = 'sk-processes-budget-0123456789';
 const FREE_KEY = 'sk-processes-free-0123456789ab';
@@ -51,9 +49,7 @@ describe('two gateway processes on one Redis (e2e, built gateway, real redis-ser
     expect(buildIfNeeded()).toBe(0);
     redis = await startRedis();
     fakes = await startBackends();
-    const keysFile = join(mkdtempSync(join(tmpdir(), 'processes-')), 'keys.yaml');
-    writeFileSync(
-      keysFile,
+    const keysFile = writeKeysFile(
       `keys:\n  - { name: shared, key: ${KEY}, limits: { requests_per_minute: 5 } }\n` +
         `  - { name: budget, key: ${BUDGET_KEY}, limits: { tokens_per_day: 100 } }\n` +
         `  - { name: free, key: ${FREE_KEY} }\n`,

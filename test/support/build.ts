@@ -7,6 +7,10 @@ import { repoRoot } from '../deploy/deploy-files';
 
 const STALE_LOCK_MS = 300_000;
 
+/** The built entry points the process e2e tests start. */
+export const GATEWAY_MAIN = join(repoRoot(), 'dist/apps/gateway/apps/gateway/src/main.js');
+export const SIM_MAIN = join(repoRoot(), 'dist/apps/upstream-sim/apps/upstream-sim/src/main.js');
+
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from './ports';
 
 export interface RedisServer {
   port: number;
@@ -10,19 +11,6 @@ export interface RedisServer {
   restart(): Promise<void>;
   /** Kills it for good. */
   stop(): Promise<void>;
-}
-
-/** A port the OS says is free now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function waitForPort(port: number, timeoutMs: number): Promise<void> {
