@@ -165,6 +165,36 @@ describe('the OpenAPI document (e2e)', () => {
     expect(ok.description).toContain('ErrorResponse');
   });
 
+  it('takes the image edit as JSON or as the multipart upload form, each with its own schema', () => {
+    const content = doc.paths['/v1/images/edits'].post.requestBody.content;
+    expect(Object.keys(content).sort()).toEqual(['application/json', 'multipart/form-data']);
+    expect(content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/CreateImageEditRequest',
+    );
+    const form = doc.components.schemas[
+      content['multipart/form-data'].schema.$ref.split('/').at(-1) as string
+    ] as Json;
+    expect(form.required).toEqual(['model', 'prompt', 'image']);
+    expect(form.properties.image.anyOf).toEqual([
+      { type: 'string', format: 'binary' },
+      expect.objectContaining({
+        type: 'array',
+        maxItems: 16,
+        items: { type: 'string', format: 'binary' },
+      }),
+    ]);
+    expect(form.properties).not.toHaveProperty('images');
+    // The text fields are the JSON form's own declarations, so the two cannot drift.
+    const json = doc.components.schemas.CreateImageEditRequest as Json;
+    const { images: _images, ...jsonFields } = json.properties as Json;
+    const { image: _image, ...formFields } = form.properties as Json;
+    expect(formFields).toEqual(jsonFields);
+    // The generation route takes JSON only.
+    expect(Object.keys(doc.paths['/v1/images/generations'].post.requestBody.content)).toEqual([
+      'application/json',
+    ]);
+  });
+
   it('lists every alias of the catalog and every error code', async () => {
     const models = (await (await fetch(`${gw.url}/v1/models`, { headers: auth })).json()) as Json;
     const aliases = (models.data as Json[]).map((m) => m.id as string);

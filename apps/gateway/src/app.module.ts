@@ -3,7 +3,7 @@ import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/c
 import { ModuleRef } from '@nestjs/core';
 import { AuthModule } from '@app/auth';
 import { CatalogModule } from '@app/catalog';
-import { ChatModule } from '@app/chat';
+import { BodyMiddleware, ChatModule } from '@app/chat';
 import { ConfigModule, type GatewayConfig } from '@app/config';
 import { ContractsModule } from '@app/contracts';
 import { HealthModule } from '@app/health';
@@ -12,7 +12,7 @@ import { OpenAiApiModule } from '@app/openai-api';
 import { RoutingModule } from '@app/routing';
 import { StoreModule } from '@app/store';
 import { TelemetryModule, type TelemetryOptions } from '@app/telemetry';
-import { REQUEST_PIPELINE, routesOf, type Stage } from './request-pipeline';
+import { BODY_FORMS_PROVIDER, REQUEST_PIPELINE, routesOf, type Stage } from './request-pipeline';
 
 /** Composition root: the lib modules, their global guard and filter, and the request pipeline. */
 @Module({})
@@ -35,6 +35,8 @@ export class AppModule implements NestModule {
         ChatModule,
         OpenAiApiModule,
       ],
+      // The body stage reads the pipeline's own declaration of which routes take forms.
+      providers: [BodyMiddleware, BODY_FORMS_PROVIDER],
     };
   }
 

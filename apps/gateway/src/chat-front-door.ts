@@ -3,7 +3,7 @@ import { RequestMethod, type INestApplication } from '@nestjs/common';
 import { ChatService, chatCallOf, validateChatRequest, type ChatCall } from '@app/chat';
 import { GatewayError, InternalError, sendFailure } from '@app/contracts';
 import { ImagesService, ResponsesService } from '@app/openai-api';
-import { JSON_BODY_ROUTES, REQUEST_PIPELINE, type Stage } from './request-pipeline';
+import { BODY_ROUTES, REQUEST_PIPELINE, type Stage } from './request-pipeline';
 
 type BodyRequest = IncomingMessage & { body: unknown };
 
@@ -31,21 +31,21 @@ export class ChatFrontDoor {
     this.chatRoute = (call, body, res) => chat.complete(call, validateChatRequest(body), res);
   }
 
-  /** Every stage of the pipeline applies to the hot routes (API routes with a JSON body). */
+  /** Every stage of the pipeline applies to the hot routes (API routes whose body the gateway reads). */
   static from(app: INestApplication): ChatFrontDoor {
     const responses = app.get(ResponsesService, { strict: false });
     const images = app.get(ImagesService, { strict: false });
     const routes = new Map<string, HotRoute>([
       ['/v1/responses', (call, body, res) => responses.create(call, body, res)],
-      ['/v1/images/generations', (call, body, res) => images.generate(call, body, res)],
-      ['/v1/images/edits', (call, body, res) => images.edit(call, body, res)],
+      ['/v1/images/generations', (call, body, res) => images.create('generation', call, body, res)],
+      ['/v1/images/edits', (call, body, res) => images.create('edit', call, body, res)],
     ]);
     for (const path of [CHAT_PATH, ...routes.keys()]) {
-      const takesJson = JSON_BODY_ROUTES.some(
+      const readsBody = BODY_ROUTES.some(
         (route) => route.method === RequestMethod.POST && `/${route.path}` === path,
       );
-      if (!takesJson) {
-        throw new Error(`${path} must be one of the pipeline's JSON_BODY_ROUTES`);
+      if (!readsBody) {
+        throw new Error(`${path} must be one of the pipeline's BODY_ROUTES`);
       }
     }
     return new ChatFrontDoor(

@@ -22,6 +22,7 @@ import {
   IMAGE_GENERATION_SCHEMA_NAME,
   RESPONSES_REQUEST_SCHEMA_NAME,
 } from '@app/openai-api';
+import { BODY_ROUTES } from './request-pipeline';
 
 /**
  * The request schemas the gateway validates with, by their OpenAPI name. Each is published as is
@@ -81,9 +82,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     addComponentSchemas(schemas, toComponentSchemas(name, schema));
   }
   addComponentSchemas(schemas, RESPONSE_SCHEMAS);
+  const forms = publishForms(document, schemas);
   const models = app.get<GatewayConfig>(GATEWAY_CONFIG).models;
   publishAliases(
     schemas,
+    [...Object.keys(REQUEST_SCHEMAS), ...forms],
     models.map((m) => m.alias),
   );
   const chat = document.paths['/v1/chat/completions']?.post as
@@ -103,17 +106,49 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 }
 
 /**
+ * Each form route of the request pipeline also takes `multipart/form-data`: its form schema is
+ * published beside the JSON body, from the declaration the body stage reads.
+ */
+function publishForms(document: OpenApiDocument, schemas: Record<string, unknown>): string[] {
+  const names: string[] = [];
+  for (const { path, form } of BODY_ROUTES) {
+    if (!form) {
+      continue;
+    }
+    const body = (document.paths[`/${path}`]?.post as { requestBody?: RequestBody } | undefined)
+      ?.requestBody;
+    if (!body) {
+      throw new Error(`The form route /${path} has no request body in the document.`);
+    }
+    addComponentSchemas(schemas, toComponentSchemas(form.schema.name, form.schema.schema));
+    body.content['multipart/form-data'] = {
+      schema: { $ref: `#/components/schemas/${form.schema.name}` },
+    };
+    names.push(form.schema.name);
+  }
+  return names;
+}
+
+interface RequestBody {
+  content: Record<string, { schema: unknown }>;
+}
+
+/**
  * The loaded catalog's aliases: a `ModelAlias` enum (what `GET /v1/models` lists) and examples on
  * every request's `model` (annotations only: the validated schema is unchanged). `model` itself stays a string: an alias a key may not use is a 404
  * `model_not_found`, and the catalog is per deployment.
  */
-function publishAliases(schemas: Record<string, unknown>, aliases: string[]): void {
+function publishAliases(
+  schemas: Record<string, unknown>,
+  requestSchemas: string[],
+  aliases: string[],
+): void {
   schemas.ModelAlias = {
     type: 'string',
     enum: aliases,
     description: "The aliases of this gateway's catalog (a key may be limited to some of them).",
   };
-  for (const name of Object.keys(REQUEST_SCHEMAS)) {
+  for (const name of requestSchemas) {
     const model = (schemas[name] as { properties?: Record<string, JsonSchema> }).properties?.model;
     if (model) {
       model.examples = aliases;

@@ -13,6 +13,15 @@ export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(PROTOTYPE_KEY_LIST);
  */
 export const MAX_JSON_VALUES = 200_000;
 
+/** The refusal of a prototype key at `path`, wherever the body carries it. */
+export function forbiddenKey(key: string, path: string | null): InvalidRequestError {
+  return new InvalidRequestError(
+    `The key "${key}" is not allowed anywhere in the body.`,
+    path,
+    'forbidden_key',
+  );
+}
+
 export function nestingTooDeep(): InvalidRequestError {
   return new InvalidRequestError(
     `The request body is nested deeper than ${MAX_JSON_DEPTH} levels.`,

@@ -6,10 +6,13 @@
 export const GATEWAY_ERROR_CODES: Readonly<Record<string, string>> = {
   invalid_json:
     'The body is not JSON (truncated, trailing comma, BOM, whitespace only, invalid UTF-8).',
-  invalid_request_error: 'The JSON body is not an object.',
+  invalid_multipart:
+    'A `multipart/form-data` body that is cut short, malformed, or has no boundary.',
+  invalid_request_error: 'The JSON body is not an object, or a form has too many fields.',
   missing_required_parameter: 'A required field is absent; `param` is its path.',
   invalid_value: 'Wrong type or out of range; `param` is the path. No type coercion.',
-  invalid_type: 'A field of the wrong JSON type (e.g. a file part `filename`).',
+  invalid_type:
+    'A field of the wrong JSON type (e.g. a file part `filename`), or a form field sent as a file or the other way round.',
   unknown_parameter:
     'A field that is not part of an object the gateway reads closed (a file part).',
   unsupported_parameter:
@@ -21,7 +24,8 @@ export const GATEWAY_ERROR_CODES: Readonly<Record<string, string>> = {
   too_many_values: 'The body holds more than 200,000 JSON values.',
   image_url_not_supported:
     'An `image_url` that is not a `data:` URI: the gateway never fetches URLs.',
-  invalid_image_data: 'A malformed image data URI (bad base64, a non-raster or non-image type).',
+  invalid_image_data:
+    'A malformed image data URI (bad base64, a non-raster or non-image type), or an uploaded file that is not a raster image.',
   image_input_not_supported: 'An image part for an alias that cannot take images.',
   audio_input_not_supported: 'An audio part for an alias that cannot take audio.',
   video_input_not_supported: 'A video part for an alias that cannot take video.',
@@ -38,7 +42,8 @@ export const GATEWAY_ERROR_CODES: Readonly<Record<string, string>> = {
   not_found: 'An unknown path.',
   method_not_allowed: 'A method the path does not take (with `Allow`).',
   request_too_large: 'A body over the limit, declared or streamed.',
-  unsupported_media_type: '`Content-Type` not `application/json`, or any `Content-Encoding`.',
+  unsupported_media_type:
+    '`Content-Type` not `application/json` (nor `multipart/form-data` on `/v1/images/edits`), or any `Content-Encoding`.',
   rate_limit_exceeded:
     'A per-key limit, or every hop rate-limited by its provider (with `Retry-After`).',
   insufficient_quota: "The key's token budget for the day or month is spent (with `Retry-After`).",

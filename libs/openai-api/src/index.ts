@@ -8,6 +8,7 @@ export * from './responses/responses-to-chat';
 export * from './responses/responses.service';
 export * from './responses/responses.types';
 export * from './images/chat-to-images';
+export * from './images/image-edit-form';
 export * from './images/images-request.schema';
 export * from './images/images-to-chat';
 export * from './images/images.service';

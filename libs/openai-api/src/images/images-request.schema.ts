@@ -3,6 +3,7 @@ import { imageDataUri, MAX_MODEL_LENGTH, nullable, type JsonSchema } from '@app/
 /** The schema names of the Images API requests, in the OpenAPI document. */
 export const IMAGE_GENERATION_SCHEMA_NAME = 'CreateImageRequest';
 export const IMAGE_EDIT_SCHEMA_NAME = 'CreateImageEditRequest';
+export const IMAGE_EDIT_FORM_SCHEMA_NAME = 'CreateImageEditForm';
 
 const common: Record<string, JsonSchema> = {
   model: {
@@ -68,7 +69,8 @@ export const MAX_EDIT_IMAGES = 16;
 
 /**
  * `POST /v1/images/edits` as JSON (OpenAI's JSON form of the edit request): the input images as
- * base64 `data:` URIs in `images[].image_url`. Multipart uploads and masks are refused.
+ * base64 `data:` URIs in `images[].image_url`. Masks are refused. The multipart form
+ * ({@link IMAGE_EDIT_FORM_SCHEMA}) is read into this shape.
  */
 export const IMAGE_EDIT_SCHEMA: JsonSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -90,6 +92,40 @@ export const IMAGE_EDIT_SCHEMA: JsonSchema = {
     },
   },
   required: ['model', 'prompt', 'images'],
+  additionalProperties: false,
+};
+
+const { images: _jsonImages, ...formFields } = IMAGE_EDIT_SCHEMA.properties as Record<
+  string,
+  JsonSchema
+>;
+
+/**
+ * `POST /v1/images/edits` as `multipart/form-data`, OpenAI's upload form (`client.images.edit`):
+ * the JSON form's fields as text, the input images as `image` files. Published for the document;
+ * the gateway reads the form into {@link IMAGE_EDIT_SCHEMA}'s shape and validates that.
+ */
+export const IMAGE_EDIT_FORM_SCHEMA: JsonSchema = {
+  type: 'object',
+  properties: {
+    image: {
+      description:
+        `The image(s) to edit: one \`image\` file, or up to ${MAX_EDIT_IMAGES} repeated \`image[]\` files. PNG, JPEG, ` +
+        'WebP or GIF (recognised by their bytes; a part may also declare another raster `image/` type). A part ' +
+        'declaring a non-image type, or bytes that are not an image, is refused with 400 `invalid_image_data`.',
+      anyOf: [
+        { type: 'string', format: 'binary' },
+        {
+          type: 'array',
+          minItems: 1,
+          maxItems: MAX_EDIT_IMAGES,
+          items: { type: 'string', format: 'binary' },
+        },
+      ],
+    },
+    ...formFields,
+  },
+  required: ['model', 'prompt', 'image'],
   additionalProperties: false,
 };
 

@@ -8,6 +8,9 @@ import { refuseUndeclaredFields } from '../contract-fields';
 import { IMAGE_EDIT_SCHEMA, IMAGE_GENERATION_SCHEMA } from './images-request.schema';
 import type { ImagesRequest } from './images.types';
 
+/** The two Images API requests the gateway serves: `/v1/images/generations` and `/v1/images/edits`. */
+export type ImagesKind = 'generation' | 'edit';
+
 /** An Images API request as the chat completion an image-output alias answers. */
 export interface TranslatedImagesRequest {
   chat: ChatCompletionRequest;
@@ -29,7 +32,7 @@ const IMAGE_CONFIG = ['size', 'quality', 'output_format', 'background'] as const
  * `background` in `image_config`. Refuses with 400 what the gateway cannot do: more than one
  * image per request, a `url` response (nothing is stored), streams.
  */
-export function imagesToChat(body: unknown, kind: 'generation' | 'edit'): TranslatedImagesRequest {
+export function imagesToChat(body: unknown, kind: ImagesKind): TranslatedImagesRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new InvalidRequestError('The request body must be a JSON object.');
   }

@@ -5,7 +5,7 @@ import { ChatService, type ChatCall, type ChatRenderer } from '@app/chat';
 import { InvalidRequestError } from '@app/contracts';
 import { withParam } from '../gateway-error-param';
 import { chatToImages } from './chat-to-images';
-import { imagesToChat, type TranslatedImagesRequest } from './images-to-chat';
+import { imagesToChat, type ImagesKind, type TranslatedImagesRequest } from './images-to-chat';
 
 /**
  * `POST /v1/images/generations` and `/v1/images/edits` for the image-output aliases: one chat
@@ -19,19 +19,14 @@ export class ImagesService {
     private readonly catalog: CatalogService,
   ) {}
 
-  async generate(call: ChatCall, body: unknown, res: ServerResponse): Promise<void> {
-    await this.serve(call, imagesToChat(body, 'generation'), res);
-  }
-
-  async edit(call: ChatCall, body: unknown, res: ServerResponse): Promise<void> {
-    await this.serve(call, imagesToChat(body, 'edit'), res);
-  }
-
-  private async serve(
+  /** A generation or an edit: its body (JSON, or the edit form read into it) answered as images. */
+  async create(
+    kind: ImagesKind,
     call: ChatCall,
-    translated: TranslatedImagesRequest,
+    body: unknown,
     res: ServerResponse,
   ): Promise<void> {
+    const translated = imagesToChat(body, kind);
     const entry = this.catalog.require(translated.chat.model, call.principal);
     if (!entry.modalities.output.includes('image')) {
       const imageAliases = this.catalog

@@ -6,38 +6,64 @@ import {
   InvalidRequestError,
   RequestTooLargeError,
   UnsupportedMediaTypeError,
+  type JsonSchema,
 } from '@app/contracts';
-import { checkRawShape, PROTOTYPE_KEYS, walkJson } from './json-walk';
+import { checkRawShape, forbiddenKey, PROTOTYPE_KEYS, walkJson } from './json-walk';
+import {
+  isMultipartMediaType,
+  readMultipartForm,
+  type FileLimit,
+  type MultipartForm,
+} from './multipart-form';
 
 const EXPECTS_CONTINUE = /^\s*100-continue\s*$/i;
 
 /**
- * Reads and parses a chat body under the gateway's own limits (Nest's body parser is off):
- * `application/json` only, no compressed bodies (no inflation, so no zip bombs), at most
- * `server.body_limit_bytes`, valid UTF-8, a JSON object, no prototype keys, bounded nesting, no
- * number beyond the double range.
- * Then `req.body` is the parsed object.
+ * A route that also takes `multipart/form-data` (OpenAI's upload form for files): how many files
+ * it may carry, and the form as the JSON body the route reads, so that everything after the body
+ * stage sees one representation. `toBody` throws the client's 400.
+ */
+export interface FormRoute {
+  files: FileLimit;
+  toBody(form: MultipartForm): Record<string, unknown>;
+  /** The form as the OpenAPI document publishes it: a component schema and its name. */
+  schema: { name: string; schema: JsonSchema };
+}
+
+/** Injection token of the form routes, by request path (`/v1/images/edits`). */
+export const BODY_FORMS = Symbol('BODY_FORMS');
+
+/**
+ * Reads and parses a request body under the gateway's own limits (Nest's body parser is off),
+ * deciding by its media type: `application/json` on every route, `multipart/form-data` on the
+ * routes that declare a {@link FormRoute}. Either way: no compressed bodies (no inflation, so no
+ * zip bombs), at most `server.body_limit_bytes`. JSON must be valid UTF-8, an object, no
+ * prototype keys, bounded nesting, no number beyond the double range; a form is read by
+ * {@link readMultipartForm} and turned into the route's JSON body. Then `req.body` is that object.
  */
 @Injectable()
-export class JsonBodyMiddleware implements NestMiddleware {
+export class BodyMiddleware implements NestMiddleware {
   private readonly limit: number;
 
-  constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
+  constructor(
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    @Inject(BODY_FORMS) private readonly forms: ReadonlyMap<string, FormRoute>,
+  ) {
     this.limit = config.server.body_limit_bytes;
   }
 
   async use(
-    req: IncomingMessage & { body?: unknown },
+    req: IncomingMessage & { body?: unknown; originalUrl?: string },
     res: ServerResponse,
     next: () => void,
   ): Promise<void> {
-    if (!isJsonMediaType(req.headers['content-type'])) {
-      throw new UnsupportedMediaTypeError('Content-Type must be application/json (UTF-8).');
-    }
+    const type = req.headers['content-type'];
+    // JSON is the common case and needs no route lookup.
+    const form = isJsonMediaType(type) ? undefined : this.formRoute(req, type);
     const encoding = req.headers['content-encoding'];
     if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
       throw new UnsupportedMediaTypeError(
-        'Compressed request bodies (Content-Encoding) are not accepted; send plain JSON.',
+        'Compressed request bodies (Content-Encoding) are not accepted; send them uncompressed.',
       );
     }
     const declared = req.headers['content-length'];
@@ -48,13 +74,44 @@ export class JsonBodyMiddleware implements NestMiddleware {
       // Every check that can refuse without the body has passed: now the client may send it.
       res.writeContinue();
     }
-    const raw = await readBody(req, this.limit);
-    if (raw === null) {
-      return; // The client went away mid-body: there is no one to answer.
+    if (form) {
+      const parsed = await readMultipartForm(req, this.limit, form.files);
+      if (parsed === null) {
+        return; // The client went away mid-body: there is no one to answer.
+      }
+      req.body = form.toBody(parsed);
+    } else {
+      const raw = await readBody(req, this.limit);
+      if (raw === null) {
+        return;
+      }
+      req.body = parseJsonObject(raw);
     }
-    req.body = parseJsonObject(raw);
     next();
   }
+
+  /** The request's form route if it takes forms and this is one; otherwise 415. */
+  private formRoute(
+    req: IncomingMessage & { originalUrl?: string },
+    type: string | undefined,
+  ): FormRoute {
+    const form = this.forms.get(routePath(req.originalUrl ?? req.url));
+    if (form && isMultipartMediaType(type)) {
+      return form;
+    }
+    throw new UnsupportedMediaTypeError(
+      form
+        ? 'Content-Type must be application/json (UTF-8) or multipart/form-data.'
+        : 'Content-Type must be application/json (UTF-8).',
+    );
+  }
+}
+
+/** A request path as routes match it: no query, no trailing slash, case-insensitive (as Express). */
+function routePath(url = ''): string {
+  const query = url.indexOf('?');
+  const path = (query < 0 ? url : url.slice(0, query)).toLowerCase();
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
 }
 
 /**
@@ -75,11 +132,7 @@ export function parseJsonObject(raw: Buffer): Record<string, unknown> {
   }
   walkJson(parsed, (value, key, cursor) => {
     if (typeof key === 'string' && PROTOTYPE_KEYS.has(key)) {
-      throw new InvalidRequestError(
-        `The key "${key}" is not allowed anywhere in the body.`,
-        cursor.path(),
-        'forbidden_key',
-      );
+      throw forbiddenKey(key, cursor.path());
     }
     // A JSON number beyond the double range (`1e309`) parses to Infinity: refused wherever it is.
     if (typeof value === 'number' && !Number.isFinite(value)) {

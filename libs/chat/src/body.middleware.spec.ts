@@ -14,7 +14,14 @@ import { NestFactory } from '@nestjs/core';
 import type { Request } from 'express';
 import { GATEWAY_CONFIG } from '@app/config';
 import { ContractsModule } from '@app/contracts';
-import { isJsonMediaType, JsonBodyMiddleware, parseJsonObject } from './json-body.middleware';
+import {
+  BODY_FORMS,
+  BodyMiddleware,
+  isJsonMediaType,
+  parseJsonObject,
+  type FormRoute,
+} from './body.middleware';
+import type { MultipartForm } from './multipart-form';
 import { rawHttp } from '../../../test/support/raw-http';
 
 const LIMIT = 64 * 1024;
@@ -26,25 +33,54 @@ class EchoController {
   echo(@Req() req: Request): unknown {
     return { body: req.body as unknown };
   }
+
+  @Post('form')
+  @HttpCode(200)
+  form(@Req() req: Request): unknown {
+    return { body: req.body as unknown };
+  }
 }
+
+/** A form route that shows what the reader parsed: fields, then each file's name, type and bytes. */
+const ECHO_FORM: FormRoute = {
+  files: { count: 3, param: 'file' },
+  toBody: (form: MultipartForm) => ({
+    fields: form.fields,
+    files: form.files.map(({ field, filename, mimeType, data }) => ({
+      field,
+      filename,
+      mimeType,
+      data: data.toString('latin1'),
+    })),
+  }),
+  schema: { name: 'EchoForm', schema: {} },
+};
 
 @Module({
   imports: [ContractsModule],
   controllers: [EchoController],
   providers: [
     { provide: GATEWAY_CONFIG, useValue: { server: { body_limit_bytes: LIMIT } } },
-    JsonBodyMiddleware,
+    { provide: BODY_FORMS, useValue: new Map([['/form', ECHO_FORM]]) },
+    BodyMiddleware,
   ],
 })
 class EchoModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(JsonBodyMiddleware).forRoutes('echo');
+    consumer.apply(BodyMiddleware).forRoutes('echo', 'form');
   }
 }
 
 const raw = rawHttp;
+const FORM_TYPE = 'multipart/form-data; boundary=b0undary';
 
-describe('JsonBodyMiddleware (over HTTP)', () => {
+function expectTooLarge(response: string): void {
+  expect(response).toMatch(/^HTTP\/1\.1 413 /);
+  expect(response.toLowerCase()).toContain('connection: close');
+  expect(response).toContain('"code":"request_too_large"');
+}
+
+describe('BodyMiddleware (over HTTP)', () => {
   let app: INestApplication;
   let url: string;
   let port: number;
@@ -56,6 +92,32 @@ describe('JsonBodyMiddleware (over HTTP)', () => {
     url = `http://127.0.0.1:${port}/echo`;
   });
   afterAll(() => app.close());
+
+  /** Headers declaring a body far over the limit, and no body. */
+  const declaredOversize = (path: string, type: string): Promise<string> =>
+    raw(port, (write) =>
+      write(
+        `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\n` +
+          `Content-Length: ${10 * LIMIT}\r\n\r\n`,
+      ),
+    );
+
+  /** `head`, then far more than the limit, never terminated: only a refusal can end it. */
+  const endlessUpload = (path: string, type: string, head = ''): Promise<string> =>
+    raw(port, (write) => {
+      write(
+        `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\n` +
+          'Transfer-Encoding: chunked\r\n\r\n',
+      );
+      const chunk = Buffer.alloc(16 * 1024, 0x20);
+      for (const piece of [Buffer.from(head), ...Array<Buffer>(64).fill(chunk)]) {
+        if (piece.length > 0) {
+          write(`${piece.length.toString(16)}\r\n`);
+          write(piece);
+          write('\r\n');
+        }
+      }
+    });
 
   const post = (body: BodyInit, headers: Record<string, string> = {}): Promise<Response> =>
     fetch(url, {
@@ -156,37 +218,11 @@ describe('JsonBodyMiddleware (over HTTP)', () => {
 
   describe('body over the limit (row 7)', () => {
     it('answers 413 to a declared Content-Length before any body byte is sent, and closes', async () => {
-      const response = await raw(port, (write) =>
-        write(
-          'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
-            `Content-Length: ${10 * LIMIT}\r\n\r\n`,
-        ),
-      );
-      expect(response).toMatch(/^HTTP\/1\.1 413 /);
-      expect(response.toLowerCase()).toContain('connection: close');
-      expect(response).toContain('"code":"request_too_large"');
+      expectTooLarge(await declaredOversize('/echo', 'application/json'));
     });
 
     it('answers 413 to a chunked body once it passes the limit, stops reading and closes', async () => {
-      const chunk = Buffer.alloc(16 * 1024, 0x20);
-      let written = 0;
-      const response = await raw(port, (write) => {
-        write(
-          'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
-            'Transfer-Encoding: chunked\r\n\r\n',
-        );
-        // Far more than the limit, never terminated: only a refusal can end this request.
-        for (let i = 0; i < 64; i++) {
-          write(`${chunk.length.toString(16)}\r\n`);
-          write(chunk);
-          write('\r\n');
-          written += chunk.length;
-        }
-      });
-      expect(written).toBeGreaterThan(LIMIT);
-      expect(response).toMatch(/^HTTP\/1\.1 413 /);
-      expect(response.toLowerCase()).toContain('connection: close');
-      expect(response).toContain('"code":"request_too_large"');
+      expectTooLarge(await endlessUpload('/echo', 'application/json'));
     });
 
     it('is received by fetch for a declared oversize body', async () => {
@@ -270,6 +306,117 @@ describe('JsonBodyMiddleware (over HTTP)', () => {
     await expectError(await post(deep), 400, 'nesting_too_deep');
     const ok = `${'{"a":'.repeat(31)}{}${'}'.repeat(31)}`;
     expect((await post(ok)).status).toBe(200);
+  });
+
+  describe('multipart/form-data on a form route', () => {
+    const formUrl = (): string => url.replace(/\/echo$/, '/form');
+    const send = (form: FormData): Promise<Response> =>
+      fetch(formUrl(), { method: 'POST', body: form });
+
+    it('reads text fields and files in order, each file with its declared type', async () => {
+      const form = new FormData();
+      form.append('prompt', 'héllo 👋');
+      form.append('image[]', new Blob(['one'], { type: 'image/png' }), 'a.png');
+      form.append('n', '1');
+      form.append('image[]', new Blob(['two']), 'b.bin');
+      const res = await send(form);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({
+        body: {
+          fields: [
+            { name: 'prompt', value: 'héllo 👋' },
+            { name: 'n', value: '1' },
+          ],
+          files: [
+            { field: 'image[]', filename: 'a.png', mimeType: 'image/png', data: 'one' },
+            {
+              field: 'image[]',
+              filename: 'b.bin',
+              mimeType: 'application/octet-stream',
+              data: 'two',
+            },
+          ],
+        },
+      });
+    });
+
+    it('still takes JSON there, and names both media types when it refuses another', async () => {
+      const json = await fetch(formUrl(), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"a":1}',
+      });
+      expect(await json.json()).toEqual({ body: { a: 1 } });
+      const other = await fetch(formUrl(), {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: 'x',
+      });
+      const error = await expectError(other, 415, 'unsupported_media_type');
+      expect(error.message).toMatch(/multipart\/form-data/);
+    });
+
+    it('answers 415 to a form on a route that takes JSON only (row 5)', async () => {
+      const form = new FormData();
+      form.append('a', '1');
+      const error = await expectError(
+        await fetch(url, { method: 'POST', body: form }),
+        415,
+        'unsupported_media_type',
+      );
+      expect(error.message).not.toMatch(/multipart/);
+    });
+
+    it('refuses more files than the route takes, naming its file field', async () => {
+      const form = new FormData();
+      for (let i = 0; i < 4; i++) {
+        form.append('file', new Blob(['x']), `${i}.png`);
+      }
+      const error = await expectError(await send(form), 400, 'invalid_value');
+      expect(error.param).toBe('file');
+    });
+
+    it.each([
+      [
+        'no boundary',
+        'multipart/form-data',
+        '--b0undary\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--b0undary--\r\n',
+      ],
+      [
+        'a body cut short',
+        FORM_TYPE,
+        '--b0undary\r\nContent-Disposition: form-data; name="a"\r\n\r\n1',
+      ],
+      ['a part without headers', FORM_TYPE, '--b0undary\r\n\r\n'],
+    ])('refuses a malformed form (%s) with 400 invalid_multipart', async (_case, type, body) => {
+      await expectError(
+        await fetch(formUrl(), { method: 'POST', headers: { 'content-type': type }, body }),
+        400,
+        'invalid_multipart',
+      );
+    });
+
+    it.each(['__proto__', 'constructor'])(
+      'refuses the part name %s with 400 forbidden_key (row 11)',
+      async (name) => {
+        const form = new FormData();
+        form.append(name, '{"polluted":true}');
+        const error = await expectError(await send(form), 400, 'forbidden_key');
+        expect(error.param).toBe(name);
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      },
+    );
+
+    it('answers 413 to a declared oversize form before reading it, and closes', async () => {
+      expectTooLarge(await declaredOversize('/form', FORM_TYPE));
+    });
+
+    it('answers 413 to a chunked form once it passes the limit, without reading the rest', async () => {
+      const head =
+        '--b0undary\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n' +
+        'Content-Type: image/png\r\n\r\n';
+      expectTooLarge(await endlessUpload('/form', FORM_TYPE, head));
+    });
   });
 });
 
