@@ -11,12 +11,8 @@ function count(v: unknown, key: string, min: number): number {
   return v;
 }
 
-export const FAULT_KINDS: ReadonlyArray<Fault['kind']> = [
-  'status',
-  'error-body',
-  'slow',
-  'cut',
-  'reset',
+/** The faults played inside an answer the simulator has started (its own body writers). */
+const MISBEHAVIOUR_KINDS = [
   'endless-line',
   'stall',
   'drip',
@@ -25,7 +21,24 @@ export const FAULT_KINDS: ReadonlyArray<Fault['kind']> = [
   'endless-json',
   'garbage-sse',
   'wrong-type',
+] as const satisfies ReadonlyArray<Fault['kind']>;
+
+export type Misbehaviour = Extract<Fault, { kind: (typeof MISBEHAVIOUR_KINDS)[number] }>;
+
+export const FAULT_KINDS: ReadonlyArray<Fault['kind']> = [
+  'status',
+  'error-body',
+  'slow',
+  'cut',
+  'reset',
+  ...MISBEHAVIOUR_KINDS,
 ];
+
+const MISBEHAVIOURS = new Set<Fault['kind']>(MISBEHAVIOUR_KINDS);
+
+export function isMisbehaviour(fault: Fault): fault is Misbehaviour {
+  return MISBEHAVIOURS.has(fault.kind);
+}
 
 /** Validates a fault received over the control plane; `null` clears. Throws with the bad key. */
 export function parseFault(input: unknown): Fault | null {

@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { planChat, type ChatPlan, type PlanContext } from './chat-plan';
-import { FaultState, failsProbes, parseFault } from './fault';
+import { FaultState, failsProbes, isMisbehaviour, parseFault, type Misbehaviour } from './fault';
 import { renderPromptPng } from './png-image';
 import { SimHttpError } from './sim-http.error';
 import type { Fault, RecordedRequest, SimFlavor, SimOptions, SimServer } from './sim-types';
@@ -162,36 +162,6 @@ class SseWriter {
     }
     return res.write(event) || drained(res);
   }
-}
-
-type Misbehaviour = Extract<
-  Fault,
-  {
-    kind:
-      | 'endless-line'
-      | 'stall'
-      | 'drip'
-      | 'echo-error'
-      | 'gzip-sse'
-      | 'endless-json'
-      | 'garbage-sse'
-      | 'wrong-type';
-  }
->;
-
-const MISBEHAVIOURS = new Set<Fault['kind']>([
-  'endless-line',
-  'stall',
-  'drip',
-  'echo-error',
-  'gzip-sse',
-  'endless-json',
-  'garbage-sse',
-  'wrong-type',
-]);
-
-function isMisbehaviour(fault: Fault): fault is Misbehaviour {
-  return MISBEHAVIOURS.has(fault.kind);
 }
 
 const FIRST_CHUNK =
