@@ -286,6 +286,23 @@ function cannon(url, { connections, payload, amount, path = '/v1/chat/completion
   });
 }
 
+/** Every benched gateway's env: the simulator as vLLM, no cloud backend, quiet logs, quick stop. */
+function gatewayEnv(port, simUrl, extra) {
+  return {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    BACKEND_VLLM_URL: `${simUrl}/v1`,
+    BACKEND_OLLAMA_CLOUD_API_KEY: '',
+    BACKEND_OPENROUTER_API_KEY: '',
+    OLLAMA_API_KEY: '',
+    OPENROUTER_API_KEY: '',
+    LOG_LEVEL: 'warn',
+    SHUTDOWN_DELAY_SECONDS: '0',
+    SHUTDOWN_GRACE_SECONDS: '5',
+    ...extra,
+  };
+}
+
 /**
  * The bench key with every per-key limit set far above what the bench sends, so each request runs
  * every check (request and token buckets, a concurrency slot, day and month budgets, settlement)
@@ -299,21 +316,8 @@ async function launchLimitedGateways(simUrl) {
       `tokens_per_minute: 1000000000000, concurrent_requests: 100000, ` +
       `tokens_per_day: 1000000000000, tokens_per_month: 1000000000000 }\n`,
   );
-  const env = (port, extra = {}) => ({
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    METRICS_PORT: '0',
-    GATEWAY_API_KEYS_FILE: keysFile,
-    BACKEND_VLLM_URL: `${simUrl}/v1`,
-    BACKEND_OLLAMA_CLOUD_API_KEY: '',
-    BACKEND_OPENROUTER_API_KEY: '',
-    OLLAMA_API_KEY: '',
-    OPENROUTER_API_KEY: '',
-    LOG_LEVEL: 'warn',
-    SHUTDOWN_DELAY_SECONDS: '0',
-    SHUTDOWN_GRACE_SECONDS: '5',
-    ...extra,
-  });
+  const env = (port, extra = {}) =>
+    gatewayEnv(port, simUrl, { METRICS_PORT: '0', GATEWAY_API_KEYS_FILE: keysFile, ...extra });
   const targets = {};
   const memoryPort = await freePort();
   launch('gateway+limits', ['node', GATEWAY_MAIN], env(memoryPort), 0);
@@ -387,20 +391,7 @@ async function main() {
   const gateway = launch(
     'gateway',
     ['node', GATEWAY_MAIN],
-    {
-      PORT: String(gwPort),
-      METRICS_PORT: String(metricsPort),
-      HOST: '127.0.0.1',
-      GATEWAY_API_KEYS: KEY,
-      BACKEND_VLLM_URL: `${simUrl}/v1`,
-      BACKEND_OLLAMA_CLOUD_API_KEY: '',
-      BACKEND_OPENROUTER_API_KEY: '',
-      OLLAMA_API_KEY: '',
-      OPENROUTER_API_KEY: '',
-      LOG_LEVEL: 'warn',
-      SHUTDOWN_DELAY_SECONDS: '0',
-      SHUTDOWN_GRACE_SECONDS: '5',
-    },
+    gatewayEnv(gwPort, simUrl, { METRICS_PORT: String(metricsPort), GATEWAY_API_KEYS: KEY }),
     0,
   );
   const targets = {
