@@ -5,6 +5,7 @@ export * from './sse-relay';
 export * from './chat-request.pipe';
 export * from './body.middleware';
 export * from './multipart-form';
+export { jsonStringEnd } from './json-walk';
 export * from './validate-chat-request';
 export * from './served-headers';
 export * from './chat-openapi';

@@ -142,3 +142,20 @@ function closingQuote(raw: Buffer, open: number): number {
   }
   return -1;
 }
+
+/** Where the JSON string at `start` (its opening quote) ends, past its closing quote; -1 if none. */
+export function jsonStringEnd(data: string, start: number): number {
+  if (data.charCodeAt(start) !== 0x22 /* " */) {
+    return -1;
+  }
+  for (let i = data.indexOf('"', start + 1); i > 0; i = data.indexOf('"', i + 1)) {
+    let escapes = 0;
+    while (data.charCodeAt(i - 1 - escapes) === 0x5c /* \ */) {
+      escapes++;
+    }
+    if (escapes % 2 === 0) {
+      return i + 1;
+    }
+  }
+  return -1;
+}

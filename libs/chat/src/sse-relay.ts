@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Cancellation, SseReader, UpstreamReadError } from '@app/routing';
+import { jsonStringEnd } from './json-walk';
 
 /**
  * The fields a pass-through relay reads or rewrites, found in one scan of each event. A key's
@@ -30,6 +31,11 @@ export interface RelayOutcome {
 export interface SseTranslator {
   /** One upstream chat chunk (a JSON object that is not an error event). */
   chunk(chunk: Record<string, unknown>): string;
+  /**
+   * One chunk read from its text, without a parse, when it is plain (text and nothing else of note:
+   * no error, usage, finish reason or other content); `undefined` when it must be parsed.
+   */
+  plain?(data: string): string | undefined;
   /** The upstream finished (`[DONE]`). */
   done(): string;
   /** The stream was cut; never called after {@link done}'s text was written. */
@@ -162,7 +168,7 @@ export function relaySse(events: SseReader, res: ServerResponse, options: RelayO
       const value = FIELDS.lastIndex;
       switch (m[1]) {
         case 'model': {
-          const end = renamed ? -1 : stringEnd(data, value);
+          const end = renamed ? -1 : jsonStringEnd(data, value);
           if (end > 0) {
             renamed = true;
             text += data.slice(copied, m.index) + modelField;
@@ -218,6 +224,11 @@ export function relaySse(events: SseReader, res: ServerResponse, options: RelayO
   };
 
   const translate = (into: SseTranslator, data: string): void => {
+    const plain = into.plain?.(data);
+    if (plain !== undefined) {
+      out += plain;
+      return;
+    }
     const parsed = data.charCodeAt(0) === 0x7b /* { */ ? safeParse(data) : undefined;
     if (!parsed) {
       finish('upstream_invalid_response', 'The upstream sent an event that is not JSON.');
@@ -281,23 +292,6 @@ export function relaySse(events: SseReader, res: ServerResponse, options: RelayO
   if (!res.headersSent && !res.destroyed) {
     res.flushHeaders();
   }
-}
-
-/** Where the JSON string starting at `start` (at its opening quote) ends, past its closing quote; -1 if it is not one. */
-function stringEnd(data: string, start: number): number {
-  if (data.charCodeAt(start) !== 0x22 /* " */) {
-    return -1;
-  }
-  for (let i = data.indexOf('"', start + 1); i > 0; i = data.indexOf('"', i + 1)) {
-    let escapes = 0;
-    while (data.charCodeAt(i - 1 - escapes) === 0x5c /* \ */) {
-      escapes++;
-    }
-    if (escapes % 2 === 0) {
-      return i + 1;
-    }
-  }
-  return -1;
 }
 
 function safeParse(data: string): Record<string, unknown> | undefined {

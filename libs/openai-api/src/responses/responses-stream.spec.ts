@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { ResponseStream } from 'openai/lib/responses/ResponseStream';
 import type { ResponseEcho } from './responses.types';
 import { ResponsesStreamTranslator } from './responses-stream';
@@ -218,5 +219,115 @@ describe('ResponsesStreamTranslator', () => {
       'response.in_progress',
       'response.failed',
     ]);
+  });
+});
+
+describe('ResponsesStreamTranslator.plain (a chunk read without a parse)', () => {
+  /** Ids differ per translator (a process-wide counter): compared without them. */
+  const sameIds = (sse: string): string => sse.replace(/\b(resp|msg|fc|ig|rs)_[0-9a-f]+/g, '$1_X');
+  /** What the relay does: the plain reading when the translator offers one, else a parse. */
+  const viaPlain = (sut: ResponsesStreamTranslator, data: string): string =>
+    sut.plain(data) ?? sut.chunk(JSON.parse(data) as Record<string, unknown>);
+
+  const text = fc.oneof(
+    fc.string(),
+    fc.constantFrom('', '"content":"x"', '\\', '\\"', '"error": {', 'null', '"usage":{}', '}'),
+  );
+  const nullable = <T>(value: fc.Arbitrary<T>) => fc.option(value, { nil: null, freq: 2 });
+  const arbitraryChunk = fc.record(
+    {
+      id: fc.constant('chatcmpl-1'),
+      // Mostly one model: runs of chunks of the same shape, as upstreams send them.
+      model: fc.constantFrom('m', 'm', 'm', 'other'),
+      usage: nullable(fc.constant({ prompt_tokens: 3, completion_tokens: 4 })),
+      choices: fc.array(
+        fc.record(
+          {
+            index: fc.constant(0),
+            delta: fc.record(
+              {
+                role: fc.constant('assistant'),
+                content: nullable(text),
+                reasoning_content: nullable(text),
+                tool_calls: nullable(
+                  fc.constant([
+                    { index: 0, id: 'call_1', function: { name: 'f', arguments: '{}' } },
+                  ]),
+                ),
+              },
+              { requiredKeys: [] },
+            ),
+            logprobs: nullable(fc.constant({ content: [{ token: 'a', logprob: -1 }] })),
+            finish_reason: nullable(fc.constantFrom('stop', 'length', 'tool_calls')),
+          },
+          { requiredKeys: ['index', 'delta'] },
+        ),
+        { maxLength: 2 },
+      ),
+    },
+    { requiredKeys: ['id', 'choices'] },
+  );
+
+  it('writes exactly what a parse would, for any chunks, spaced or not', () => {
+    fc.assert(
+      fc.property(fc.array(arbitraryChunk, { maxLength: 6 }), fc.boolean(), (chunks, spaced) => {
+        const parsed = new ResponsesStreamTranslator('alias', ECHO, 1);
+        const plain = new ResponsesStreamTranslator('alias', ECHO, 1);
+        let expected = '';
+        let actual = '';
+        for (const value of chunks) {
+          const data = spaced ? JSON.stringify(value, null, 1) : JSON.stringify(value);
+          expected += parsed.chunk(JSON.parse(data) as Record<string, unknown>);
+          actual += viaPlain(plain, data);
+        }
+        expect(sameIds(actual + plain.done())).toBe(sameIds(expected + parsed.done()));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('writes exactly what a parse would for runs of one chunk shape, as upstreams send them', () => {
+    const delta = fc.record(
+      { content: text, reasoning_content: nullable(text) },
+      { requiredKeys: ['content'] },
+    );
+    const run = fc.array(
+      fc.record({ delta, finish_reason: nullable(fc.constantFrom('stop', 'length')) }),
+      { maxLength: 8 },
+    );
+    fc.assert(
+      fc.property(run, (choices) => {
+        const parsed = new ResponsesStreamTranslator('alias', ECHO, 1);
+        const plain = new ResponsesStreamTranslator('alias', ECHO, 1);
+        let expected = '';
+        let actual = '';
+        for (const choice of choices) {
+          const data = JSON.stringify({ id: 'c', model: 'm', choices: [{ index: 0, ...choice }] });
+          expected += parsed.chunk(JSON.parse(data) as Record<string, unknown>);
+          actual += viaPlain(plain, data);
+        }
+        expect(sameIds(actual + plain.done())).toBe(sameIds(expected + parsed.done()));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('reads a text chunk without a parse, and leaves every other chunk to one', () => {
+    const sut = new ResponsesStreamTranslator('alias', ECHO, 1);
+    const plainChunk = (fields: string): string | undefined =>
+      sut.plain(`{"id":"c","choices":[{"index":0,"delta":${fields}}]}`);
+    expect(plainChunk('{"content":"a \\"quoted\\" word"},"finish_reason":null')).toContain(
+      '"delta":"a \\"quoted\\" word"',
+    );
+    expect(plainChunk('{"role":"assistant","content":""},"logprobs":null')).toBeDefined();
+    expect(plainChunk('{"content":"a"},"finish_reason":"stop"')).toBeUndefined();
+    expect(plainChunk('{"reasoning":"hm"}')).toBeUndefined();
+    expect(plainChunk('{"content":"a"},"logprobs":{"content":[]}')).toBeUndefined();
+    expect(sut.plain('{"error":{"message":"boom"},"content":"a"}')).toBeUndefined();
+    expect(sut.plain('{"choices":[{"delta":{"content":"a"}}]')).toBeUndefined();
+    // The same text before and after the content, but another field in between.
+    expect(sut.plain('{"choices":[{"delta":{"content":"a"}}]}')).toBeDefined();
+    expect(sut.plain('{"choices":[{"delta":{"content":"a","reasoning":"b"}}]}')).toBeUndefined();
+    expect(sut.plain('{"choices":[{"delta":{"content":"a\\"b"}}]}')).toContain('"delta":"a\\"b"');
   });
 });

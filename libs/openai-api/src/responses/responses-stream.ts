@@ -1,4 +1,4 @@
-import type { SseTranslator } from '@app/chat';
+import { jsonStringEnd, type SseTranslator } from '@app/chat';
 import {
   emptyResponse,
   imageItem,
@@ -28,6 +28,27 @@ type Open =
     };
 
 /**
+ * The fields of a chat chunk that matter here or to the relay. A chunk of one choice (one `delta`)
+ * in which every other one is null but a text `content` is plain: most of a stream, read without a
+ * parse.
+ */
+const NOTABLE =
+  /"(delta|content|error|usage|reasoning|reasoning_content|tool_calls|images|refusal|finish_reason)":\s*/g;
+
+/** The JSON string between `start` (its opening quote) and `end` (past its closing one), or undefined. */
+function stringAt(data: string, start: number, end: number): string | undefined {
+  const raw = data.indexOf('\\', start);
+  if (raw < 0 || raw >= end) {
+    return data.slice(start + 1, end - 1); // Nothing escaped: the text is the bytes.
+  }
+  try {
+    return JSON.parse(data.slice(start, end)) as string;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Chat completion chunks → the Responses API's typed stream, in the order OpenAI's SDKs parse it:
  * `response.created`, `response.in_progress`, then per output item `output_item.added`
  * (`content_part.added`, `output_text.delta`…, `output_text.done`, `content_part.done` for text;
@@ -45,6 +66,8 @@ export class ResponsesStreamTranslator implements SseTranslator {
   private usage: ResponseUsage | null = null;
   private finishReason: unknown;
   private readonly response: ResponseObject;
+  /** The text around the content string of the last plain chunk (quotes included). */
+  private plainShape: { before: string; after: string } | undefined;
 
   constructor(alias: string, echo: ResponseEcho, createdAt = Math.floor(Date.now() / 1000)) {
     this.response = emptyResponse(this.ids, alias, echo, createdAt);
@@ -81,6 +104,70 @@ export class ResponsesStreamTranslator implements SseTranslator {
       this.finishReason = choice.finish_reason;
     }
     return out;
+  }
+
+  plain(data: string): string | undefined {
+    const content = this.textOf(data);
+    if (content === undefined) {
+      return undefined;
+    }
+    return content === '' ? this.start() : this.start() + this.text(content);
+  }
+
+  /**
+   * The text of a plain chunk. The upstream repeats one chunk shape with only the text changing,
+   * so once a chunk was found plain by a scan, a chunk with the same text around its content (the
+   * same fields, byte for byte) is plain too: only its content string is read.
+   */
+  private textOf(data: string): string | undefined {
+    const shape = this.plainShape;
+    if (
+      shape !== undefined &&
+      data.length >= shape.before.length + shape.after.length &&
+      // Compared as slices: V8's startsWith walks sliced strings character by character.
+      data.slice(0, shape.before.length) === shape.before &&
+      data.slice(data.length - shape.after.length) === shape.after
+    ) {
+      const start = shape.before.length - 1;
+      const end = data.length - shape.after.length + 1;
+      if (jsonStringEnd(data, start) === end) {
+        return stringAt(data, start, end);
+      }
+    }
+    return this.scan(data);
+  }
+
+  /** A chunk read by one scan for its notable fields; remembers the shape of a plain one. */
+  private scan(data: string): string | undefined {
+    let content: string | undefined;
+    let at = -1;
+    let end = -1;
+    let deltas = 0;
+    NOTABLE.lastIndex = 0;
+    for (let m = NOTABLE.exec(data); m !== null; m = NOTABLE.exec(data)) {
+      const value = NOTABLE.lastIndex;
+      if (m[1] === 'delta') {
+        if (++deltas > 1) {
+          return undefined; // Choices after the first are not read: only a parse tells them apart.
+        }
+        continue;
+      }
+      if (data.startsWith('null', value)) {
+        continue;
+      }
+      end = m[1] === 'content' && content === undefined ? jsonStringEnd(data, value) : -1;
+      content = end < 0 ? undefined : stringAt(data, value, end);
+      if (content === undefined) {
+        return undefined;
+      }
+      at = value;
+      NOTABLE.lastIndex = end;
+    }
+    if (content === undefined || data.charCodeAt(data.length - 1) !== 0x7d /* } */) {
+      return undefined;
+    }
+    this.plainShape = { before: data.slice(0, at + 1), after: data.slice(end - 1) };
+    return content;
   }
 
   done(): string {
