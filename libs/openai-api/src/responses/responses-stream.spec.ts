@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { ResponseStream } from 'openai/lib/responses/ResponseStream';
 import type { ResponseEcho } from './responses.types';
-import { ResponsesStreamTranslator } from './responses-stream';
+import { emptyResponse, ResponseIds } from './chat-to-response';
+import { ResponseJson, ResponsesStreamTranslator } from './responses-stream';
 
 const ECHO: ResponseEcho = {
   instructions: null,
@@ -329,5 +330,55 @@ describe('ResponsesStreamTranslator.plain (a chunk read without a parse)', () =>
     expect(sut.plain('{"choices":[{"delta":{"content":"a"}}]}')).toBeDefined();
     expect(sut.plain('{"choices":[{"delta":{"content":"a","reasoning":"b"}}]}')).toBeUndefined();
     expect(sut.plain('{"choices":[{"delta":{"content":"a\\"b"}}]}')).toContain('"delta":"a\\"b"');
+  });
+});
+
+describe('ResponseJson', () => {
+  it('writes exactly what JSON.stringify writes for the same response, in every state', () => {
+    const echo: ResponseEcho = {
+      ...ECHO,
+      instructions: 'Be "brief"',
+      metadata: { team: 'a\\b' },
+      tools: [{ type: 'function', name: 'f', parameters: { type: 'object' }, strict: null }],
+    };
+    const base = emptyResponse(new ResponseIds(), 'my-alias', echo, 1767225600);
+    const sut = new ResponseJson(base);
+    const item = {
+      type: 'function_call',
+      id: 'fc_1',
+      call_id: 'c',
+      name: 'f',
+      arguments: '{}',
+      status: 'completed',
+    } as const;
+    const usage = { input_tokens: 1, output_tokens: 2, total_tokens: 3 } as never;
+    const cases = [
+      { status: 'in_progress', output: [], usage: null, error: null, incomplete_details: null },
+      { status: 'completed', output: [item, item], usage, error: null, incomplete_details: null },
+      {
+        status: 'incomplete',
+        output: [item],
+        usage,
+        error: null,
+        incomplete_details: { reason: 'max_output_tokens' },
+      },
+      {
+        status: 'failed',
+        output: [],
+        usage: null,
+        error: { code: 'x', message: 'm "q"' },
+        incomplete_details: null,
+      },
+    ] as const;
+    for (const { status, output, usage: used, error, incomplete_details } of cases) {
+      expect(
+        sut.of(
+          status,
+          output.map((o) => JSON.stringify(o)),
+          used,
+          { error, incomplete_details },
+        ),
+      ).toBe(JSON.stringify({ ...base, status, error, incomplete_details, output, usage: used }));
+    }
   });
 });

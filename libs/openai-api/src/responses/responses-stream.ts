@@ -49,6 +49,51 @@ function stringAt(data: string, start: number, end: number): string | undefined 
 }
 
 /**
+ * A Response's JSON written from parts: what a stream never changes (ids, model, the echo of the
+ * request) is serialised once, and the output items come as the JSON their `.done` events carried.
+ * Exactly JSON.stringify of the same {@link ResponseObject}; a test holds it to that.
+ */
+export class ResponseJson {
+  private readonly head: string;
+  private readonly model: string;
+  private readonly tail: string;
+
+  constructor(response: ResponseObject) {
+    const {
+      id,
+      object,
+      created_at,
+      status: _status,
+      error: _error,
+      incomplete_details: _incomplete,
+      model,
+      output: _output,
+      usage: _usage,
+      ...rest
+    } = response;
+    this.head = JSON.stringify({ id, object, created_at }).slice(0, -1);
+    this.model = JSON.stringify(model);
+    const tail = JSON.stringify(rest);
+    this.tail = tail === '{}' ? '}' : `,${tail.slice(1)}`;
+  }
+
+  of(
+    status: ResponseObject['status'],
+    output: readonly string[],
+    usage: ResponseUsage | null,
+    details: Pick<ResponseObject, 'error' | 'incomplete_details'> = NO_DETAILS,
+  ): string {
+    return (
+      `${this.head},"status":"${status}","error":${JSON.stringify(details.error)},` +
+      `"incomplete_details":${JSON.stringify(details.incomplete_details)},"model":${this.model},` +
+      `"output":[${output.join(',')}],"usage":${JSON.stringify(usage)}${this.tail}`
+    );
+  }
+}
+
+const NO_DETAILS = { error: null, incomplete_details: null } as const;
+
+/**
  * Chat completion chunks → the Responses API's typed stream, in the order OpenAI's SDKs parse it:
  * `response.created`, `response.in_progress`, then per output item `output_item.added`
  * (`content_part.added`, `output_text.delta`…, `output_text.done`, `content_part.done` for text;
@@ -60,17 +105,19 @@ function stringAt(data: string, start: number, end: number): string | undefined 
 export class ResponsesStreamTranslator implements SseTranslator {
   private readonly ids = new ResponseIds();
   private readonly output: OutputItem[] = [];
+  /** Each output item's JSON, as its `output_item.done` event carried it. */
+  private readonly outputJson: string[] = [];
   private seq = 0;
   private started = false;
   private open: Open | undefined;
   private usage: ResponseUsage | null = null;
   private finishReason: unknown;
-  private readonly response: ResponseObject;
+  private readonly json: ResponseJson;
   /** The text around the content string of the last plain chunk (quotes included). */
   private plainShape: { before: string; after: string } | undefined;
 
   constructor(alias: string, echo: ResponseEcho, createdAt = Math.floor(Date.now() / 1000)) {
-    this.response = emptyResponse(this.ids, alias, echo, createdAt);
+    this.json = new ResponseJson(emptyResponse(this.ids, alias, echo, createdAt));
   }
 
   chunk(chunk: Record<string, unknown>): string {
@@ -177,18 +224,24 @@ export class ResponsesStreamTranslator implements SseTranslator {
       out += this.text('') + this.close();
     }
     const reason = incompleteReason(this.finishReason);
-    const response = this.snapshot(reason ? 'incomplete' : 'completed');
-    response.incomplete_details = reason ? { reason } : null;
-    return out + this.event(reason ? 'response.incomplete' : 'response.completed', { response });
+    const response = reason
+      ? this.json.of('incomplete', this.outputJson, this.usage, {
+          error: null,
+          incomplete_details: { reason },
+        })
+      : this.json.of('completed', this.outputJson, this.usage);
+    return out + this.lifecycle(reason ? 'response.incomplete' : 'response.completed', response);
   }
 
   fail(code: string, message: string): string {
-    const response = this.snapshot('failed');
-    if (this.open) {
-      response.output.push(this.openItem('incomplete'));
-    }
-    response.error = { code, message };
-    return this.start() + this.event('response.failed', { response });
+    const output = this.open
+      ? [...this.outputJson, JSON.stringify(this.openItem('incomplete'))]
+      : this.outputJson;
+    const response = this.json.of('failed', output, this.usage, {
+      error: { code, message },
+      incomplete_details: null,
+    });
+    return this.start() + this.lifecycle('response.failed', response);
   }
 
   private start(): string {
@@ -197,7 +250,7 @@ export class ResponsesStreamTranslator implements SseTranslator {
     }
     this.started = true;
     // Both announce the same response: serialised once.
-    const response = JSON.stringify(this.snapshot('in_progress'));
+    const response = this.json.of('in_progress', [], null);
     return (
       this.lifecycle('response.created', response) +
       this.lifecycle('response.in_progress', response)
@@ -323,14 +376,13 @@ export class ResponsesStreamTranslator implements SseTranslator {
     }
     const out = this.close();
     const index = this.output.length;
-    this.output.push(item);
     return (
       out +
       this.event('response.output_item.added', {
         output_index: index,
         item: Object.assign({}, item, { status: 'in_progress', result: null }),
       }) +
-      this.event('response.output_item.done', { output_index: index, item })
+      this.itemDone(item)
     );
   }
 
@@ -342,7 +394,6 @@ export class ResponsesStreamTranslator implements SseTranslator {
     }
     this.open = undefined;
     const item = this.itemOf(open, 'completed');
-    this.output.push(item);
     if (open.kind === 'reasoning') {
       const part = { type: 'reasoning_text', text: open.text };
       return (
@@ -358,7 +409,7 @@ export class ResponsesStreamTranslator implements SseTranslator {
           content_index: 0,
           part,
         }) +
-        this.event('response.output_item.done', { output_index: open.index, item })
+        this.itemDone(item)
       );
     }
     if (open.kind === 'message') {
@@ -377,7 +428,7 @@ export class ResponsesStreamTranslator implements SseTranslator {
           content_index: 0,
           part,
         }) +
-        this.event('response.output_item.done', { output_index: open.index, item })
+        this.itemDone(item)
       );
     }
     return (
@@ -386,7 +437,7 @@ export class ResponsesStreamTranslator implements SseTranslator {
         output_index: open.index,
         name: open.name,
         arguments: open.args,
-      }) + this.event('response.output_item.done', { output_index: open.index, item })
+      }) + this.itemDone(item)
     );
   }
 
@@ -415,12 +466,17 @@ export class ResponsesStreamTranslator implements SseTranslator {
     };
   }
 
-  private snapshot(status: ResponseObject['status']): ResponseObject {
-    return Object.assign({}, this.response, {
-      status,
-      output: status === 'in_progress' ? [] : [...this.output],
-      usage: status === 'in_progress' ? null : this.usage,
-    });
+  /** An item's `output_item.done`: the item joins the output, its JSON kept for the response. */
+  private itemDone(item: OutputItem): string {
+    const index = this.output.length;
+    const json = JSON.stringify(item);
+    this.output.push(item);
+    this.outputJson.push(json);
+    const seq = this.seq++;
+    return (
+      `event: response.output_item.done\ndata: {"type":"response.output_item.done",` +
+      `"sequence_number":${seq},"output_index":${index},"item":${json}}\n\n`
+    );
   }
 
   private lifecycle(type: string, response: string): string {
