@@ -3,6 +3,7 @@
 // Express proxy (the platform's floor) and through the gateway. Prints a table, writes JSON.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,10 +110,14 @@ function hotPathFeatures() {
       const translator = new openaiApi.ResponsesStreamTranslator('llama-4-scout', echo);
       let out = 0;
       for (const chunk of CHAT_CHUNKS) {
-        out += translator.chunk(JSON.parse(chunk)).length;
+        // As the relay does: a plain text chunk is read from its text, any other one parsed.
+        out += (translator.plain(chunk) ?? translator.chunk(JSON.parse(chunk))).length;
       }
       return out + translator.done().length;
     },
+    // The chat relay on its own: the upstream's 22 events (one read) framed, scanned and written
+    // to the client (a sink that keeps nothing), with the reader's timers and the relay's end.
+    'chat SSE relay: frame + pass through a 20-chunk stream': relayPerStream(),
     // Per request: one estimate, then one fit check per hop of the chain (llama-4-scout has three).
     'prompt-size estimate + per-hop context fit': () => {
       const prompt = window.estimatePromptTokens(request);
@@ -167,6 +172,55 @@ function telemetryPerRequest(level) {
     record.ttftMs = 2.5;
     observer.end(record, req, res);
     return record.status;
+  };
+}
+
+/**
+ * One relayed stream as the gateway runs it once the first event is in: an SseReader over an
+ * upstream response that delivers the simulator's bytes in one chunk, relayed to a client that
+ * takes every write. Synchronous: the fakes emit their events inline.
+ */
+function relayPerStream() {
+  const routing = distRequire('./libs/routing/src/index.js');
+  const chat = distRequire('./libs/chat/src/index.js');
+  const bytes = Buffer.from(
+    [
+      ...CHAT_CHUNKS.map((c) => `data: ${c.replace('"id":"c",', '"id":"c","model":"m",')}`),
+      'data: [DONE]',
+    ].join('\n\n') + '\n\n',
+  );
+  const limits = { maxBytes: 1 << 24, idleMs: 60_000, deadline: Date.now() + 3_600_000 };
+  class Upstream extends EventEmitter {
+    headers = {};
+    pause() {}
+    resume() {}
+    destroy() {}
+  }
+  class Client extends EventEmitter {
+    destroyed = false;
+    writableFinished = false;
+    headersSent = false;
+    n = 0;
+    setHeader() {}
+    flushHeaders() {}
+    destroy() {}
+    write(text) {
+      this.n += text.length;
+      return true;
+    }
+    end(text) {
+      this.n += text?.length ?? 0;
+      this.writableFinished = true;
+    }
+  }
+  return () => {
+    const upstream = new Upstream();
+    const events = new routing.SseReader(upstream, limits, new routing.Cancellation());
+    upstream.emit('data', bytes);
+    upstream.emit('end');
+    const client = new Client();
+    chat.relaySse(events, client, { alias: 'llama-4-scout', stallTimeoutMs: 60_000, usageAdded: true });
+    return client.n;
   };
 }
 
