@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { jest } from '@jest/globals';
+import { Redis } from 'ioredis';
 import { startBackends, type FakeBackends } from './support/backends';
 import { clearFaults, writeKeysFile } from './support/fixture';
 import { startGateway, type RunningGateway } from './support/gateway';
@@ -11,6 +12,7 @@ const KEYS = {
   budget: 'sk-shared-budget-0123456789abcdef',
   outage: 'sk-shared-outage-0123456789abcdef',
   busy: 'sk-shared-busy-0123456789abcdef',
+  merge: 'sk-shared-merge-0123456789abcdef',
 };
 
 const KEYS_FILE = `
@@ -22,6 +24,11 @@ keys:
   - name: busy-team
     key: ${KEYS.busy}
     limits: { requests_per_minute: 1000, concurrent_requests: 50, tokens_per_minute: 100000 }
+  - name: merge-team
+    key: ${KEYS.merge}
+    limits:
+      tokens_per_day: 100000
+      per_alias: { llama-4-scout: { tokens_per_month: 100000 } }
 `;
 
 const hello = {
@@ -65,7 +72,8 @@ describe('two replicas sharing one Redis (e2e, real redis-server)', () => {
     ((await (await fetch(`${gw.url}/readyz`)).json()) as { info: Record<string, any> }).info;
 
   beforeAll(async () => {
-    redis = await startRedis();
+    // Persistent, as the compose file's: a restart keeps what was written before the kill.
+    redis = await startRedis({ persistent: true });
     fakes = await startBackends();
     const env = {
       ...fakes.env,
@@ -151,8 +159,14 @@ describe('two replicas sharing one Redis (e2e, real redis-server)', () => {
     expect(fakes.vllm.chatRequests()).toHaveLength(1);
   });
 
-  it('keeps serving through a Redis outage (local policy), says so in /readyz, logs it once, then shares again', async () => {
+  it('keeps serving through a Redis outage (local policy), says so in /readyz, logs it once, then adds what was counted meanwhile to Redis', async () => {
     warn.mockClear();
+    const tokensOf = async (res: Response): Promise<number> => {
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { usage: { total_tokens: number } }).usage.total_tokens;
+    };
+    // Counted in Redis before the outage.
+    const before = await tokensOf(await chat(a, KEYS.merge));
     // Traffic in flight (holding slots and token reservations in Redis) while Redis dies.
     fakes.vllm.setFault({ kind: 'slow', delayMs: 400 });
     const inFlight = Array.from({ length: 8 }, (_, i) =>
@@ -172,6 +186,8 @@ describe('two replicas sharing one Redis (e2e, real redis-server)', () => {
     // Each replica now enforces requests_per_minute = 2 on its own: nothing is lost, nothing fails.
     expect(statuses).toEqual([200, 200, 200, 200]);
     expect((await chat(a, KEYS.outage)).status).toBe(429);
+    const during =
+      (await tokensOf(await chat(a, KEYS.merge))) + (await tokensOf(await chat(b, KEYS.merge)));
     const ready = await fetch(`${a.url}/readyz`);
     expect(ready.status).toBe(200);
     const info = ((await ready.json()) as { info: Record<string, any> }).info;
@@ -191,14 +207,33 @@ describe('two replicas sharing one Redis (e2e, real redis-server)', () => {
     expect(metrics).toMatch(/^gateway_state_store_redis_up 0$/m);
     expect(metrics).toMatch(/^gateway_state_store_redis_outages 1$/m);
 
+    await sleep(50); // The last responses settle on their usage.
     await redis.restart();
     await eventually(async () => (await readyz(a)).store.redis === 'connected', 10_000);
     await eventually(async () => (await readyz(b)).store.redis === 'connected', 10_000);
-    // Shared again (the restarted Redis is empty): 2 across both replicas.
-    const after = [];
-    for (let i = 0; i < 4; i++) {
-      after.push((await chat(i % 2 === 0 ? a : b, KEYS.outage)).status);
+    const direct = new Redis(redis.url);
+    try {
+      const day = new Date().toISOString().slice(0, 10);
+      const month = day.slice(0, 7);
+      const dayKey = `dgx-gw:lim:{merge-team}:*:tpd:${day}`;
+      // Both replicas' outage tokens are added to what Redis had: the key-wide day budget and
+      // the alias's month budget, exactly.
+      await eventually(async () => Number(await direct.get(dayKey)) === before + during);
+      expect(Number(await direct.get(`dgx-gw:lim:{merge-team}:llama-4-scout:tpmo:${month}`))).toBe(
+        before + during,
+      );
+      // The 4 requests the replicas admitted on their own are in the shared bucket (2 a minute):
+      // the key is refused on both, where an empty restart alone would admit it again.
+      const rpm = Number(await direct.hget('dgx-gw:lim:{outage-team}:*:rpm', 'l'));
+      expect(rpm).toBeLessThan(-1.5);
+      for (const gw of [a, b]) {
+        expect((await chat(gw, KEYS.outage)).status).toBe(429);
+      }
+      // Added once.
+      await sleep(300);
+      expect(Number(await direct.get(dayKey))).toBe(before + during);
+    } finally {
+      direct.disconnect();
     }
-    expect(after).toEqual([200, 200, 429, 429]);
   });
 });

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort } from './ports';
 
 export interface RedisServer {
@@ -7,7 +10,7 @@ export interface RedisServer {
   url: string;
   /** Kills the server (SIGKILL: an outage, not a shutdown). */
   kill(): Promise<void>;
-  /** Starts it again on the same port, empty (no persistence). */
+  /** Starts it again on the same port: empty, or with every write before the kill if persistent. */
   restart(): Promise<void>;
   /** Kills it for good. */
   stop(): Promise<void>;
@@ -36,16 +39,28 @@ function waitForPort(port: number, timeoutMs: number): Promise<void> {
 }
 
 /**
- * A real, throw-away `redis-server` (Debian's) on a free port of 127.0.0.1, without persistence.
- * Tests that need Redis start their own and stop it in afterAll.
+ * A real, throw-away `redis-server` (Debian's) on a free port of 127.0.0.1, without persistence,
+ * or `persistent` (an append-only file synced on every write, in a temporary directory: a kill
+ * loses nothing, as with the compose file's Redis). Tests that need Redis start their own and
+ * stop it in afterAll.
  */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(options: { persistent?: boolean } = {}): Promise<RedisServer> {
   const port = await freePort();
+  const persistence = options.persistent
+    ? [
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--dir',
+        mkdtempSync(join(tmpdir(), 'redis-')),
+      ]
+    : ['--appendonly', 'no'];
   let child: ChildProcess | undefined;
   const launch = async (): Promise<void> => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence],
       { stdio: 'ignore' },
     );
     await waitForPort(port, 10_000);

@@ -121,6 +121,87 @@ describe.each([
   });
 });
 
+describe('MemoryLimitStore.drain', () => {
+  it('hands over what its buckets lack and its open budgets used, then forgets them, keeping slots', () => {
+    let now = 1_000_000;
+    const sut = new MemoryLimitStore(() => now);
+    const rpm = rate('rpm', 60, 1, 60_000);
+    const day: LimitRule = { kind: 'budget', key: 'day', limit: 100, endsAt: now + HOUR, cost: 30 };
+    const ended: LimitRule = { kind: 'budget', key: 'ended', limit: 100, endsAt: now + 1, cost: 5 };
+    expect(sut.admitNow([rpm, rate('rpm', 60, 9, 60_000), day, ended]).ok).toBe(true);
+    expect(sut.admitNow([slots('conc', 1)]).ok).toBe(true);
+    now += 2_000; // Two requests' worth refilled; the `ended` window is over.
+    expect(sut.drain()).toEqual([
+      { rule: { kind: 'rate', key: 'rpm', limit: 60, periodMs: 60_000, cost: 0 }, delta: 8 },
+      {
+        rule: { kind: 'budget', key: 'day', limit: 100, endsAt: now - 2_000 + HOUR, cost: 0 },
+        delta: 30,
+      },
+    ]);
+    expect(sut.drain()).toEqual([]);
+    const fresh = sut.admitNow([rpm, day]);
+    expect(fresh.ok && fresh.standings.map((s) => s.remaining)).toEqual([59, 70]);
+    expect(sut.admitNow([slots('conc', 1)]).ok).toBe(false);
+  });
+});
+
+describe('RedisLimitStore across an outage (persistent redis-server, killed and restarted)', () => {
+  it('adds what each replica counted meanwhile to the shared counters once, and hands back the slots it left there', async () => {
+    const server = await startRedis({ persistent: true });
+    const replica = async (
+      policy: 'local' | 'open',
+    ): Promise<[RedisConnection, RedisLimitStore]> => {
+      const conn = new RedisConnection(server.url, 'outage:');
+      const store = new RedisLimitStore(conn, { policy });
+      const ready = new Promise<void>((resolve) => conn.onReady(resolve));
+      conn.start();
+      await ready;
+      return [conn, store];
+    };
+    const [connA, a] = await replica('local');
+    const [connB, b] = await replica('local');
+    const [connC, c] = await replica('open');
+    const rpm = rate('rpm', 3);
+    const day = (cost: number): LimitRule => budget('day', 1000, cost);
+    const conc = slots('conc', 1);
+    const before = await a.admit([rpm, day(10), conc]);
+    expect(before.ok).toBe(true);
+    const lease = before.ok ? before.lease : undefined;
+    expect(lease?.shared).toBe(true);
+
+    await server.kill();
+    await eventually(() => !connA.available && !connB.available);
+    // Each replica admits from its own memory: a full bucket of 3 each.
+    expect((await a.admit([rpm, day(20)])).ok).toBe(true);
+    expect((await b.admit([rpm, day(30)])).ok).toBe(true);
+    expect((await b.admit([rpm])).ok).toBe(true);
+    expect((await c.admit([day(7)])).ok).toBe(true); // `open`: unchecked, but counted.
+    // A's first request ends: 5 tokens more than its estimate, and its Redis slot to hand back.
+    await a.settle([{ rule: day(0) as Extract<LimitRule, { kind: 'budget' }>, delta: 5 }], lease);
+
+    const redisDay = (): Promise<string | null> => connA.client.get(connA.key('day'));
+    await server.restart();
+    await eventually(() => connA.available && connB.available, 10_000);
+    await eventually(async () => (await redisDay()) === String(10 + 20 + 30 + 7 + 5));
+    const bucket = await connA.client.hget(connA.key('rpm'), 'l');
+    expect(Number(bucket)).toBeCloseTo(3 - 1 - 1 - 2, 1);
+    expect(await connA.client.zcard(connA.key('conc'))).toBe(0);
+    // The next request is refused on both replicas: the outage spent the bucket.
+    expect((await a.admit([rpm])).ok).toBe(false);
+    expect((await b.admit([rpm])).ok).toBe(false);
+    // The slot is free at once (not after its 30 s lease).
+    expect((await b.admit([conc])).ok).toBe(true);
+    // Once: nothing is added again.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await redisDay()).toBe('72');
+    for (const store of [a, b, c]) {
+      store.close();
+    }
+    await Promise.all([connA, connB, connC].map((conn) => conn.close()));
+    await server.stop();
+  });
+});
+
 describe('RedisLimitStore across replicas', () => {
   it('frees the slots of a replica that stopped renewing them once their lease ends', async () => {
     const a = await redisStore(400);
@@ -160,3 +241,16 @@ describe('RedisLimitStore across replicas', () => {
     }
   });
 });
+
+async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 3000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      throw new Error('condition not met in time');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

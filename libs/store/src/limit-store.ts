@@ -58,11 +58,19 @@ export abstract class LimitStore {
 interface Bucket {
   level: number;
   at: number;
+  limit: number;
+  periodMs: number;
+}
+
+interface Budget {
+  used: number;
+  endsAt: number;
+  limit: number;
 }
 
 /** A bucket's level at `now`: refilled by limit/period per millisecond, never above the limit. */
 export function bucketLevel(
-  bucket: Bucket | undefined,
+  bucket: Pick<Bucket, 'level' | 'at'> | undefined,
   limit: number,
   periodMs: number,
   now: number,
@@ -76,7 +84,7 @@ export function bucketLevel(
 /** The embedded default: limit state of this one process. */
 export class MemoryLimitStore extends LimitStore {
   private readonly buckets = new Map<string, Bucket>();
-  private readonly budgets = new Map<string, { used: number; endsAt: number }>();
+  private readonly budgets = new Map<string, Budget>();
   private readonly slots = new Map<string, Set<string>>();
   private leases = 0;
 
@@ -109,7 +117,7 @@ export class MemoryLimitStore extends LimitStore {
     rules.forEach((rule, i) => {
       if (rule.kind === 'rate') {
         const level = bucketLevel(this.buckets.get(rule.key), rule.limit, rule.periodMs, now);
-        this.buckets.set(rule.key, { level: level - rule.cost, at: now });
+        this.setBucket(rule, level - rule.cost, now);
         standings[i] = rateStanding(rule, level - rule.cost);
       } else if (rule.kind === 'budget') {
         const budget = this.budget(rule, now);
@@ -143,7 +151,7 @@ export class MemoryLimitStore extends LimitStore {
       }
       if (rule.kind === 'rate') {
         const level = bucketLevel(this.buckets.get(rule.key), rule.limit, rule.periodMs, now);
-        this.buckets.set(rule.key, { level: Math.min(rule.limit, level - delta), at: now });
+        this.setBucket(rule, Math.min(rule.limit, level - delta), now);
       } else if (rule.endsAt > now) {
         const budget = this.budget(rule, now);
         budget.used = Math.max(0, budget.used + delta);
@@ -156,6 +164,33 @@ export class MemoryLimitStore extends LimitStore {
         this.slots.delete(key);
       }
     }
+  }
+
+  /**
+   * Takes what this store has counted, as corrections for a shared store that knew nothing of
+   * it, and forgets it: per bucket, what it lacks of full now (`limit − level`: what was taken
+   * and not yet refilled); per budget of a window not yet ended, what was used. Slots stay: their
+   * requests hand them back here.
+   */
+  drain(): Adjustment[] {
+    const now = this.clock();
+    const taken: Adjustment[] = [];
+    for (const [key, b] of this.buckets) {
+      const lack = b.limit - bucketLevel(b, b.limit, b.periodMs, now);
+      if (lack > 0) {
+        const rule = { kind: 'rate', key, limit: b.limit, periodMs: b.periodMs, cost: 0 } as const;
+        taken.push({ rule, delta: lack });
+      }
+    }
+    for (const [key, b] of this.budgets) {
+      if (b.endsAt > now && b.used > 0) {
+        const rule = { kind: 'budget', key, limit: b.limit, endsAt: b.endsAt, cost: 0 } as const;
+        taken.push({ rule, delta: b.used });
+      }
+    }
+    this.buckets.clear();
+    this.budgets.clear();
+    return taken;
   }
 
   standings(rules: readonly LimitRule[]): Promise<RuleStanding[]> {
@@ -189,10 +224,11 @@ export class MemoryLimitStore extends LimitStore {
     };
   }
 
-  private budget(
-    rule: Extract<LimitRule, { kind: 'budget' }>,
-    now: number,
-  ): { used: number; endsAt: number } {
+  private setBucket(rule: Extract<LimitRule, { kind: 'rate' }>, level: number, now: number): void {
+    this.buckets.set(rule.key, { level, at: now, limit: rule.limit, periodMs: rule.periodMs });
+  }
+
+  private budget(rule: Extract<LimitRule, { kind: 'budget' }>, now: number): Budget {
     let budget = this.budgets.get(rule.key);
     if (!budget) {
       // A new calendar window: forget the windows that have ended (bounded by keys × scopes).
@@ -201,7 +237,7 @@ export class MemoryLimitStore extends LimitStore {
           this.budgets.delete(key);
         }
       }
-      budget = { used: 0, endsAt: rule.endsAt };
+      budget = { used: 0, endsAt: rule.endsAt, limit: rule.limit };
       this.budgets.set(rule.key, budget);
     }
     return budget;

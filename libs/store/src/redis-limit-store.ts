@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { RedisFailurePolicy } from '@app/config';
 import {
@@ -80,14 +81,14 @@ end
 return out
 `;
 
-// KEYS: adjusted rules, then slot keys. ARGV: count of adjustments, lease id, then per adjustment:
-// kind, limit, period ms | window end, delta.
+// KEYS: adjusted rules, then slot keys. ARGV: count of adjustments, then per adjustment: kind,
+// limit, period ms | window end, delta; then the lease id held on each slot key.
 const SETTLE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local n = tonumber(ARGV[1])
 for i = 1, n do
-  local b = 2 + (i - 1) * 4
+  local b = 1 + (i - 1) * 4
   local kind, limit, param, delta = ARGV[b + 1], tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3]), tonumber(ARGV[b + 4])
   if kind == 'r' then
     local h = redis.call('HMGET', KEYS[i], 'l', 't')
@@ -103,7 +104,7 @@ for i = 1, n do
   end
 end
 for i = n + 1, #KEYS do
-  redis.call('ZREM', KEYS[i], ARGV[2])
+  redis.call('ZREM', KEYS[i], ARGV[1 + n * 4 + i - n])
 end
 return n
 `;
@@ -136,11 +137,24 @@ export interface RedisLimitStoreOptions {
   leaseMs?: number;
 }
 
+/** Slots held in Redis whose request ended while Redis was out: handed back once it returns. */
+interface Release {
+  at: number;
+  id: string;
+  keys: readonly string[];
+}
+
 /**
  * Limit state in Redis, shared by every replica. While Redis is out, the failure policy decides:
  * `local` serves from this replica's memory (each replica then enforces the limits on its own),
  * `open` admits without limits, `closed` refuses. Slots held here are renewed every third of their
  * lease while their request runs.
+ *
+ * What is counted while Redis is out (admissions under `local`, what is served under `open`, the
+ * settlement of requests admitted before) goes to this replica's memory; when Redis returns it is
+ * added to the shared counters in one script, then forgotten here, so an outage spends no more of
+ * a window or budget than the traffic it served. Slots of Redis whose request ended meanwhile are
+ * handed back in the same script; slots taken from memory stay there until their request ends.
  */
 export class RedisLimitStore extends LimitStore {
   private readonly redis: Scripted;
@@ -149,6 +163,8 @@ export class RedisLimitStore extends LimitStore {
   private readonly leaseMs: number;
   private readonly held = new Map<string, readonly string[]>();
   private readonly renewal: NodeJS.Timeout;
+  private readonly logger = new Logger('Redis');
+  private releases: Release[] = [];
   private leases = 0;
 
   constructor(
@@ -165,6 +181,7 @@ export class RedisLimitStore extends LimitStore {
     this.redis = client as Scripted;
     this.renewal = setInterval(() => void this.renew(), Math.max(100, this.leaseMs / 3));
     this.renewal.unref();
+    conn.onReady(() => void this.merge());
   }
 
   async admit(rules: readonly LimitRule[]): Promise<Admission> {
@@ -183,6 +200,8 @@ export class RedisLimitStore extends LimitStore {
     }
     this.conn.countFallback();
     if (this.policy === 'open') {
+      // Admitted unchecked, but counted: the shared windows and budgets get it once Redis returns.
+      this.local.settleNow(charges(rules));
       return { ok: true, standings: rules.map(unlimited) };
     }
     if (this.policy === 'closed') {
@@ -203,26 +222,15 @@ export class RedisLimitStore extends LimitStore {
     if (moves.length === 0 && !sharedLease) {
       return;
     }
-    if (!this.conn.available) {
-      // Slots held in Redis expire with their lease; corrections are lost with the outage.
-      this.local.settleNow(moves);
-      return;
+    if (this.conn.available) {
+      try {
+        await this.send(moves, sharedLease ? [sharedLease] : []);
+        return;
+      } catch (err) {
+        this.conn.commandFailed(err);
+      }
     }
-    const args: Array<string | number> = [moves.length, sharedLease?.id ?? ''];
-    for (const { rule, delta } of moves) {
-      args.push(
-        KIND[rule.kind],
-        rule.limit,
-        rule.kind === 'rate' ? rule.periodMs : rule.endsAt,
-        delta,
-      );
-    }
-    const keys = [...moves.map((m) => this.conn.key(m.rule.key)), ...(sharedLease?.keys ?? [])];
-    try {
-      await this.redis.gwLimitSettle(keys.length, ...keys, ...args);
-    } catch (err) {
-      this.conn.commandFailed(err);
-    }
+    this.defer(moves, sharedLease);
   }
 
   async standings(rules: readonly LimitRule[]): Promise<RuleStanding[]> {
@@ -290,6 +298,66 @@ export class RedisLimitStore extends LimitStore {
     }));
   }
 
+  /** Adds `moves` to the shared counters and hands back the slots of `leases`, in one script. */
+  private async send(
+    moves: readonly Adjustment[],
+    leases: ReadonlyArray<Pick<SlotLease, 'id' | 'keys'>>,
+  ): Promise<void> {
+    const keys = moves.map((m) => this.conn.key(m.rule.key));
+    const args: Array<string | number> = [moves.length];
+    for (const { rule, delta } of moves) {
+      args.push(
+        KIND[rule.kind],
+        rule.limit,
+        rule.kind === 'rate' ? rule.periodMs : rule.endsAt,
+        delta,
+      );
+    }
+    for (const lease of leases) {
+      for (const key of lease.keys) {
+        keys.push(key);
+        args.push(lease.id);
+      }
+    }
+    await this.redis.gwLimitSettle(keys.length, ...keys, ...args);
+  }
+
+  /** Redis is out: the corrections count here, and the shared slots are handed back on its return. */
+  private defer(moves: readonly Adjustment[], lease?: SlotLease): void {
+    this.local.settleNow(moves);
+    if (lease) {
+      const now = Date.now();
+      // A slot whose lease has run out is free in Redis already: no need to remember it.
+      const live = this.releases.findIndex((r) => r.at > now - this.leaseMs);
+      this.releases = live < 0 ? [] : this.releases.slice(live);
+      this.releases.push({ at: now, id: lease.id, keys: lease.keys });
+    }
+  }
+
+  /**
+   * Redis is (back) up: what this replica counted without it is added to the shared counters in
+   * one script, and the slots it left there are handed back. If that fails, the counts go back
+   * to memory for the next return.
+   */
+  private async merge(): Promise<void> {
+    const moves = this.local.drain();
+    const releases = this.releases;
+    this.releases = [];
+    if (moves.length === 0 && releases.length === 0) {
+      return;
+    }
+    try {
+      await this.send(moves, releases);
+      this.logger.log(
+        `Counts made while Redis was out added to it: ${moves.length} counters, ${releases.length} slots handed back`,
+      );
+    } catch (err) {
+      this.local.settleNow(moves);
+      this.releases = [...releases, ...this.releases];
+      this.conn.commandFailed(err);
+    }
+  }
+
   private async renew(): Promise<void> {
     if (this.held.size === 0 || !this.conn.available) {
       return;
@@ -308,6 +376,17 @@ export class RedisLimitStore extends LimitStore {
       this.conn.commandFailed(err);
     }
   }
+}
+
+/** What an admission takes from each bucket and budget (slots aside), as corrections. */
+function charges(rules: readonly LimitRule[]): Adjustment[] {
+  const taken: Adjustment[] = [];
+  for (const rule of rules) {
+    if (rule.kind !== 'slots' && rule.cost > 0) {
+      taken.push({ rule, delta: rule.cost });
+    }
+  }
+  return taken;
 }
 
 function unlimited(rule: LimitRule): RuleStanding {
