@@ -21,12 +21,25 @@ async function replicas(refreshMs = 60_000): Promise<[RedisCircuitStore, RedisCi
     await ready;
     return store;
   };
-  return [await make(), await make()];
+  const pair: [RedisCircuitStore, RedisCircuitStore] = [await make(), await make()];
+  // Both replicas listen before anything is benched (a missed message waits for the re-read).
+  const conn = connections.at(-1)!;
+  await eventually(async () => {
+    const reply = (await conn.client.call('PUBSUB', 'NUMSUB', conn.key('circuit:changes'))) as [
+      string,
+      number,
+    ];
+    return reply[1] === 2;
+  });
+  return pair;
 }
 
-async function eventually(check: () => boolean, timeoutMs = 3000): Promise<void> {
+async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 3000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) {
       throw new Error('condition not met in time');
     }
