@@ -1,5 +1,5 @@
 import OpenAI, { RateLimitError } from 'openai';
-import { LimitStore } from '@app/store';
+import { LimitStore, type LimitRule } from '@app/store';
 import { sseEvents, type FakeBackends } from './support/backends';
 import {
   clearFaults,
@@ -17,6 +17,8 @@ const KEYS = {
   alias: 'sk-limits-alias-0123456789abcdef',
   sdk: 'sk-limits-sdk-0123456789abcdef',
   free: 'sk-limits-free-0123456789abcdef',
+  heads: 'sk-limits-heads-0123456789abcdef',
+  large: 'sk-limits-large-0123456789abcdef',
 };
 
 const KEYS_FILE = `
@@ -38,6 +40,15 @@ keys:
         llama-4-scout: { concurrent_requests: 5 }
   - { name: sdk-team, key: ${KEYS.sdk}, limits: { requests_per_minute: 60 } }
   - { name: free-team, key: ${KEYS.free}, limits: { requests_per_minute: null } }
+  - name: heads-team
+    key: ${KEYS.heads}
+    limits:
+      requests_per_minute: 50
+      tokens_per_minute: 100000
+      per_alias: { llama-4-scout: { requests_per_minute: 100 } }
+  - name: large-team
+    key: ${KEYS.large}
+    limits: { per_alias: { llama-4-scout: { tokens_per_minute: 1000 } } }
 `;
 
 describe('per-key limits (e2e, in-memory store)', () => {
@@ -98,6 +109,91 @@ describe('per-key limits (e2e, in-memory store)', () => {
       },
     });
     expect(upstreamCalls()).toBe(3);
+  });
+
+  it('puts both x-ratelimit trios, from the tightest limit, on every response once the key is admitted', async () => {
+    const expectTrios = (res: Response, what: string): void => {
+      const trios = Object.fromEntries(
+        ['limit', 'remaining', 'reset'].flatMap((part) =>
+          ['requests', 'tokens'].map((of) => [
+            `${part}-${of}`,
+            res.headers.get(`x-ratelimit-${part}-${of}`),
+          ]),
+        ),
+      );
+      // The key-wide 50 a minute is tighter than the alias's 100: it speaks.
+      expect({ what, ...trios }).toEqual({
+        what,
+        'limit-requests': '50',
+        'remaining-requests': expect.stringMatching(/^\d+$/),
+        'reset-requests': expect.stringMatching(/^(\d+m)?\d+(\.\d)?m?s$/),
+        'limit-tokens': '100000',
+        'remaining-tokens': expect.stringMatching(/^\d+$/),
+        'reset-tokens': expect.stringMatching(/^(\d+m)?\d+(\.\d)?m?s$/),
+      });
+    };
+    const scout = { model: 'llama-4-scout', ...hello };
+    const json = await chat(KEYS.heads, scout);
+    expect(json.status).toBe(200);
+    expectTrios(json, 'json');
+    expect(json.headers.get('x-ratelimit-remaining-requests')).toBe('49');
+    const stream = await chat(KEYS.heads, { ...scout, stream: true });
+    expect(stream.status).toBe(200);
+    expectTrios(stream, 'stream');
+    expect((await sseEvents(stream)).at(-1)).toBe('[DONE]');
+    const responses = await fetch(`${gw.url}/v1/responses`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${KEYS.heads}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'llama-4-scout', input: 'Reply with 3 words.' }),
+    });
+    expect(responses.status).toBe(200);
+    expectTrios(responses, 'responses');
+    const image = await fetch(`${gw.url}/v1/images/generations`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${KEYS.heads}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'nano-banana', prompt: 'A red fox in the snow' }),
+    });
+    expect(image.status).toBe(200);
+    expectTrios(image, 'image');
+    const invalid = await chat(KEYS.heads, { model: 'llama-4-scout', messages: 'hello' });
+    expect(invalid.status).toBe(400);
+    expectTrios(invalid, 'invalid body');
+    const unknown = await chat(KEYS.heads, { ...scout, model: 'no-such-model' });
+    expect(unknown.status).toBe(404);
+    expectTrios(unknown, 'unknown model');
+    for (const sim of fakes.all()) {
+      sim.setFault({ kind: 'status', status: 500, times: 1 });
+    }
+    const failed = await chat(KEYS.heads, scout);
+    expect(failed.status).toBeGreaterThanOrEqual(502);
+    expectTrios(failed, 'upstream failure');
+    // Empty the key's bucket.
+    const rpm: LimitRule = {
+      kind: 'rate',
+      key: 'lim:{heads-team}:*:rpm',
+      limit: 50,
+      periodMs: 60_000,
+      cost: 1,
+    };
+    while ((await gw.app.get(LimitStore).admit([rpm])).ok) {
+      // Taken one by one until none is left.
+    }
+    const refused = await chat(KEYS.heads, scout);
+    expect(refused.status).toBe(429);
+    expectTrios(refused, 'refused');
+    expect(refused.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+    // Sent only for the requests that passed admission and had a backend to try.
+    expect(fakes.vllm.chatRequests().length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('reports the token limit on a request refused as larger than it', async () => {
+    const res = await chat(KEYS.large, { model: 'llama-4-scout', max_tokens: 5000, ...hello });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('x-should-retry')).toBe('false');
+    expect(res.headers.get('x-ratelimit-limit-tokens')).toBe('1000');
+    expect(res.headers.get('x-ratelimit-remaining-tokens')).toBe('1000');
+    expect(res.headers.get('x-ratelimit-limit-requests')).toBe('1000');
+    expect(upstreamCalls()).toBe(0);
   });
 
   it('keeps a key without limits free of limit headers, and lets a key lift a default with null', async () => {

@@ -110,6 +110,9 @@ describe('LimitsService', () => {
         /tokens_per_minute \(500\) of key 'team-a' for model 'gpt-5.5-pro'/,
       ),
     });
+    // Nothing charged, and the response says where the limit stands.
+    expect(res.getHeader('x-ratelimit-limit-tokens')).toBe('500');
+    expect(res.getHeader('x-ratelimit-remaining-tokens')).toBe('500');
   });
 
   it('answers 503 limits_unavailable when the store is out under the closed policy', async () => {

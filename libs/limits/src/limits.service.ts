@@ -8,17 +8,22 @@ import { LimitStore, type Adjustment, type RuleStanding, type SlotLease } from '
 import type { RequestRecord } from '@app/telemetry';
 import { LimitPlan, type PlannedRule } from './limit-plan';
 import { LimitsUnavailableError, QuotaExceededError, RateLimitExceededError } from './limit.error';
-import { setRateLimitHeaders } from './rate-limit-headers';
+import { reportRateLimits, type RateLimitView } from './rate-limit-headers';
 
 /** TelemetryMiddleware, first on every request, gives it a record; the chat service fills its usage. */
 type LimitedRequest = IncomingMessage & { record?: RequestRecord };
 
-/** What one request holds and owes: its slots, and the token rules it charged with its estimate. */
-class Ticket {
+/**
+ * What one request holds and owes: its slots, the token rules it charged with its estimate; and
+ * the per-minute standings its response reports.
+ */
+class Ticket implements RateLimitView {
   readonly leases: SlotLease[] = [];
   charged: Adjustment['rule'][] = [];
   estimate = 0;
   settled = false;
+  requests?: RuleStanding;
+  tokens?: RuleStanding;
 }
 
 /**
@@ -94,6 +99,9 @@ export class LimitsService {
     }
     const tooLarge = planned.find((p) => p.name === 'tokens_per_minute' && estimate > p.rule.limit);
     if (tooLarge) {
+      // Refused before any charge; the response still reports where the limits stand.
+      const standings = await this.store.standings(planned.map((p) => p.rule));
+      reportRateLimits(res, ticket, planned, standings);
       throw new RateLimitExceededError(
         `Request too large: it is estimated at ${estimate} tokens (prompt plus the completion asked for), over ` +
           `${describe(tooLarge, principal.keyName)}; send a shorter prompt or a lower max_tokens.`,
@@ -141,7 +149,7 @@ export class LimitsService {
     if (!admission.ok && 'unavailable' in admission) {
       throw new LimitsUnavailableError();
     }
-    setRateLimitHeaders(res, planned, admission.standings);
+    reportRateLimits(res, ticket, planned, admission.standings);
     if (!admission.ok) {
       throw refusal(planned[admission.refused], admission.retryAfterMs, keyName);
     }

@@ -12,33 +12,45 @@ export const RATE_LIMIT_HEADERS = {
   tokens: ['x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens'],
 } as const;
 
+/** What a response reports per minute: for requests and for tokens, the tightest standing seen. */
+export interface RateLimitView {
+  requests?: RuleStanding;
+  tokens?: RuleStanding;
+}
+
 /**
- * Sets the `x-ratelimit-*` headers from the per-minute rules of an admission: for each of requests
- * and tokens, the rule with the least left (key-wide or per alias) speaks.
+ * The one place the `x-ratelimit-*` headers are written: after each check of a request's limits
+ * (key-wide before the body, per alias once the model is known), `view` keeps, for requests and
+ * for tokens, the per-minute rule with the least left, and the trios are set from it. They are
+ * set on the response before anything is sent, so every answer carries them: JSON, stream, an
+ * error after admission, a 429. Without a per-minute rule there is nothing to report, and no trio.
  */
-export function setRateLimitHeaders(
+export function reportRateLimits(
   res: ServerResponse,
+  view: RateLimitView,
   planned: readonly PlannedRule[],
   standings: readonly RuleStanding[],
 ): void {
-  let requests: RuleStanding | undefined;
-  let tokens: RuleStanding | undefined;
   planned.forEach(({ name }, i) => {
     const standing = standings[i];
-    if (name === 'requests_per_minute' && (!requests || standing.remaining < requests.remaining)) {
-      requests = standing;
-    } else if (name === 'tokens_per_minute' && (!tokens || standing.remaining < tokens.remaining)) {
-      tokens = standing;
+    if (name === 'requests_per_minute') {
+      if (!view.requests || standing.remaining < view.requests.remaining) {
+        view.requests = standing;
+      }
+    } else if (name === 'tokens_per_minute') {
+      if (!view.tokens || standing.remaining < view.tokens.remaining) {
+        view.tokens = standing;
+      }
     }
   });
   if (res.headersSent) {
     return;
   }
-  if (requests) {
-    setTrio(res, RATE_LIMIT_HEADERS.requests, requests);
+  if (view.requests) {
+    setTrio(res, RATE_LIMIT_HEADERS.requests, view.requests);
   }
-  if (tokens) {
-    setTrio(res, RATE_LIMIT_HEADERS.tokens, tokens);
+  if (view.tokens) {
+    setTrio(res, RATE_LIMIT_HEADERS.tokens, view.tokens);
   }
 }
 
