@@ -79,6 +79,21 @@ describe('sendUpstream', () => {
     }
   });
 
+  it('reuses an idle connection, and closes it before an upstream that closes after 5 s would', async () => {
+    // Node's server, like uvicorn, closes a connection after 5 s idle.
+    const upstream = await serve((_n, _req, res) => ok(res));
+    try {
+      expect(await statusOf(upstream.url)).toBe(200);
+      expect(await statusOf(upstream.url)).toBe(200);
+      expect(upstream.connections()).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 4_300));
+      expect(await statusOf(upstream.url)).toBe(200);
+      expect(upstream.connections()).toBe(2);
+    } finally {
+      await upstream.close();
+    }
+  }, 10_000);
+
   it('does not resend a request reset on a new connection', async () => {
     const upstream = await serve((_n, req) => reset(req));
     try {

@@ -36,19 +36,24 @@ export interface TransportRequest {
 
 // Keep-alive pools shared by every backend: upstream connections are reused across requests. As
 // many idle connections are kept as may be open: a smaller idle cap closes connections a burst
-// opened, and the next burst pays for new ones.
+// opened, and the next burst pays for new ones. An idle connection is closed after 4 s, before the
+// upstream closes it: uvicorn (vLLM) does after 5 s without saying so, and Node takes a server's
+// `Keep-Alive: timeout` hint only when it is below the agent's own timeout.
+const IDLE_CONNECTION_MS = 4_000;
 const agents = {
   'http:': new HttpAgent({
     keepAlive: true,
     maxSockets: 256,
     maxFreeSockets: 256,
     scheduling: 'lifo',
+    timeout: IDLE_CONNECTION_MS,
   }),
   'https:': new HttpsAgent({
     keepAlive: true,
     maxSockets: 256,
     maxFreeSockets: 256,
     scheduling: 'lifo',
+    timeout: IDLE_CONNECTION_MS,
   }),
 };
 
@@ -170,7 +175,7 @@ function exchange(req: TransportRequest, freshConnection: boolean): Promise<Inco
     });
     outgoing.once('error', (err: NodeJS.ErrnoException) => {
       cleanup();
-      if (!failure && outgoing.reusedSocket && err.code === 'ECONNRESET' && !freshConnection) {
+      if (!failure && outgoing.reusedSocket && STALE.has(err.code ?? '') && !freshConnection) {
         // The keep-alive race: the upstream closed this idle pooled socket (vLLM's server after
         // 5 s) just as it was reused, before reading the request. Not a backend failure: the
         // request goes again, once, on a new connection (as Node's documentation advises).
@@ -186,6 +191,9 @@ function exchange(req: TransportRequest, freshConnection: boolean): Promise<Inco
     outgoing.end(req.body);
   });
 }
+
+/** How a pooled connection the upstream closed shows up: a reset, or a write into a closed pipe. */
+const STALE = new Set(['ECONNRESET', 'EPIPE']);
 
 function classifyNetworkError(err: NodeJS.ErrnoException): TransportError {
   switch (err.code) {
