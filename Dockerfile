@@ -38,7 +38,8 @@ COPY package.json ./
 COPY config ./config
 # The node image's unprivileged user, by number so Kubernetes runAsNonRoot can verify it.
 USER 1000:1000
-EXPOSE 8080
+# The API, and the Prometheus listener (METRICS_PORT): publish the second to the scraper only.
+EXPOSE 8080 9464
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]

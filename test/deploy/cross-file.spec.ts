@@ -104,8 +104,8 @@ describe('catalog backends exist in the compose deployment', () => {
 describe('the gateway port and health paths agree', () => {
   const port = String(GATEWAY.port);
 
-  it(`Dockerfile: EXPOSE ${port}, ENV PORT=${port}, HEALTHCHECK ${GATEWAY.livenessPath}`, () => {
-    expect(dockerArgs('EXPOSE')).toBe(port);
+  it(`Dockerfile: EXPOSE ${port} ${GATEWAY.metricsPort}, ENV PORT=${port}, HEALTHCHECK ${GATEWAY.livenessPath}`, () => {
+    expect(dockerArgs('EXPOSE')).toBe(`${port} ${GATEWAY.metricsPort}`);
     expect(dockerArgs('ENV')).toMatch(new RegExp(`PORT=${port}\\b`));
     expect(dockerArgs('HEALTHCHECK')).toContain(GATEWAY.livenessPath);
   });

@@ -97,8 +97,8 @@ describe('Dockerfile', () => {
     expect(user.split(':')[0]).not.toMatch(/^(root|0)$/);
   });
 
-  it(`exposes ${GATEWAY.port} and health-checks ${GATEWAY.livenessPath}`, () => {
-    expect(args(last('EXPOSE'))).toEqual([String(GATEWAY.port)]);
+  it(`exposes ${GATEWAY.port} and ${GATEWAY.metricsPort}, and health-checks ${GATEWAY.livenessPath}`, () => {
+    expect(args(last('EXPOSE'))).toEqual([String(GATEWAY.port), String(GATEWAY.metricsPort)]);
     const healthcheck = last('HEALTHCHECK').getArgumentsContent() ?? '';
     expect(healthcheck).toContain(GATEWAY.livenessPath);
     expect(healthcheck).toContain(`process.env.PORT || ${GATEWAY.port}`);
