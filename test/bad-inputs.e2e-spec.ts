@@ -563,6 +563,19 @@ describe('bad inputs on POST /v1/chat/completions (e2e, BAD_INPUTS.md)', () => {
     ])('stream %s is 400, not coerced', async (_case, stream) => {
       await expectError(await post(valid({ stream })), 400, 'invalid_value', 'stream');
     });
+
+    it.each([undefined, false, null])(
+      'stream_options with stream %j is 400 naming stream_options, as vLLM refuses it',
+      async (stream) => {
+        const error = await expectError(
+          await post(valid({ stream, stream_options: { include_usage: true } })),
+          400,
+          'invalid_value',
+          'stream_options',
+        );
+        expect(error.message).toContain('only allowed with `stream: true`');
+      },
+    );
   });
 
   describe('row 18: out-of-range numbers', () => {

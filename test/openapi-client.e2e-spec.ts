@@ -33,6 +33,8 @@ import type {
 export const badTokens: CreateChatCompletionRequest = { model: 'm', messages: [], max_tokens: '5' };
 // @ts-expect-error a tool message needs its tool_call_id
 export const badTool: ChatCompletionRequestMessage = { role: 'tool', content: 'x' };
+// @ts-expect-error stream_options only with stream: true
+export const badOptions: CreateChatCompletionRequest = { model: 'm', messages: [], stream_options: { include_usage: true } };
 // @ts-expect-error a user message needs content
 export const badUser: ChatCompletionRequestMessage = { role: 'user' };
 export const code: GatewayErrorCode = 'image_url_not_supported';

@@ -220,6 +220,19 @@ export function planChat(body: unknown, ctx: PlanContext, seq = 0): ChatPlan {
   if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') {
     throw new SimHttpError(400, "'stream' must be a boolean.", 'invalid_type', 'stream');
   }
+  if (
+    isRecord(body.stream_options) &&
+    Object.keys(body.stream_options).length > 0 &&
+    !body.stream
+  ) {
+    // vLLM's check, truthiness included: `{}` and null pass, anything else needs `stream=True`.
+    throw new SimHttpError(
+      400,
+      'Stream options can only be defined when `stream=True`.',
+      'invalid_value',
+      'stream_options',
+    );
+  }
   const maxTokens =
     optionalCount(body, 'max_completion_tokens') ?? optionalCount(body, 'max_tokens');
   const maxKey = body.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens';

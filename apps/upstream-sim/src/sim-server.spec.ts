@@ -117,6 +117,16 @@ describe('chat completions (JSON)', () => {
     expect((await chat(s, ask('hi', { model: 'served' }))).status).toBe(200);
   });
 
+  it('refuses stream_options without stream: true, as vLLM does (an empty one passes)', async () => {
+    const s = await sim();
+    for (const stream of [undefined, false]) {
+      const res = await chat(s, ask('hi', { stream, stream_options: { include_usage: true } }));
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as Json).error).toMatchObject({ param: 'stream_options' });
+    }
+    expect((await chat(s, ask('hi', { stream_options: {} }))).status).toBe(200);
+  });
+
   it('refuses a prompt over the model context with 400 context_length_exceeded', async () => {
     const s = await sim({ contextWindows: { tiny: 10 } });
     const res = await chat(s, ask('x'.repeat(100), { model: 'tiny' }));

@@ -36,7 +36,7 @@ describe('validateChatRequest', () => {
       response_format: { type: 'json_object' },
       seed: 42,
       metadata: { team: 'search', nested: { tag: 'x' } },
-      stream: false,
+      stream: true,
       stream_options: { include_usage: true },
       temperature: 0,
       top_p: 1,
@@ -205,6 +205,35 @@ describe('validateChatRequest', () => {
   });
 
   it.each([
+    [{ include_usage: true }, undefined],
+    [{ include_usage: true }, false],
+    [{}, null],
+    ['x', undefined],
+  ])(
+    'stream_options %j with stream %j is refused, naming stream_options (as vLLM does)',
+    (options, stream) => {
+      expect(errorOf(valid({ stream_options: options, stream }))).toEqual({
+        code: 'invalid_value',
+        param: 'stream_options',
+        message:
+          "Invalid value for 'stream_options': only allowed with `stream: true` (set `stream: true`, or leave `stream_options` out).",
+      });
+    },
+  );
+
+  it('accepts stream_options with stream: true, and a null one without', () => {
+    for (const extra of [
+      { stream: true, stream_options: { include_usage: true } },
+      { stream: true, stream_options: null },
+      { stream: false, stream_options: null },
+      { stream_options: null },
+    ]) {
+      const body = valid(extra);
+      expect(validateChatRequest(body)).toBe(body);
+    }
+  });
+
+  it.each([
     ['stream_options', 'x', 'stream_options'],
     ['stream_options', [], 'stream_options'],
     ['stream_options', { include_usage: 'true' }, 'stream_options.include_usage'],
@@ -240,7 +269,8 @@ describe('validateChatRequest', () => {
     ['response_format', { type: 'xml' }, 'response_format.type'],
     ['response_format', { type: 'json_schema' }, 'response_format.json_schema'],
   ])('%s = %j → param %s (row 18)', (field, value, param) => {
-    expect(errorOf(valid({ [field]: value }))).toMatchObject({ param });
+    // stream: true, so a stream_options is judged by its own rules.
+    expect(errorOf(valid({ stream: true, [field]: value }))).toMatchObject({ param });
   });
 
   it.each(['temperature', 'top_p', 'max_tokens', 'seed'])(

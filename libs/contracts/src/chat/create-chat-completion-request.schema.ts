@@ -171,6 +171,23 @@ export const CREATE_CHAT_COMPLETION_REQUEST_SCHEMA: JsonSchema = {
       },
     },
     ['model', 'messages'],
+    {
+      // vLLM and OpenAI refuse `stream_options` on a non-streamed request. Written as an
+      // object-level `anyOf` (not `if`/`then`) so generated clients type it too; the
+      // `stream_options` branch comes first so its error is the one reported.
+      anyOf: [
+        {
+          properties: {
+            stream_options: coded(
+              'invalid_value',
+              'only allowed with `stream: true` (set `stream: true`, or leave `stream_options` out)',
+              { type: 'null' },
+            ),
+          },
+        },
+        { required: ['stream'], properties: { stream: { const: true } } },
+      ],
+    },
   ),
   $defs: {
     ...FORWARDED_DEFS,
