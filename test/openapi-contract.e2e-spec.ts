@@ -1,18 +1,21 @@
 import fc from 'fast-check';
 import { parseJsonObject, validateChatRequest } from '@app/chat';
 import { GatewayError, PROTOTYPE_KEYS, ROUTING_CONTROL_KEYS } from '@app/contracts';
+import { imagesToChat, responsesToChat } from '@app/openai-api';
 import type { FakeBackends } from './support/backends';
 import { startGatewayOnFakes, stopGatewayOnFakes } from './support/fixture';
 import { auth, type RunningGateway } from './support/gateway';
 import { arbitraryFor, PublishedSchemas } from './support/schema-arbitrary';
 
 /**
- * The published request schema and the gateway's validation agree in both directions: bodies
- * generated from the live document (`/docs-json`) are accepted, and bodies with one mutation are
- * refused with a 400 envelope exactly when the document says they are invalid.
+ * Every published request schema and the gateway's validation of its route agree in both
+ * directions: bodies generated from the live document (`/docs-json`) are accepted, and bodies with
+ * one mutation are refused with a 400 envelope exactly when the document says they are invalid.
  */
 const REQUEST = 'CreateChatCompletionRequest';
 const RUNS = Number(process.env.CONTRACT_RUNS ?? 3000);
+/** The other routes' schemas are smaller: fewer runs cover them. */
+const ROUTE_RUNS = Math.ceil(RUNS / 2);
 const HTTP_SAMPLES = 30;
 /** Most runs per drifted document (a run stops at the first disagreement, usually within a few hundred); seeded. */
 const DRIFT_RUNS = 5000;
@@ -20,10 +23,50 @@ const DRIFT_RUNS = 5000;
 type Json = unknown;
 type Path = Array<string | number>;
 
-/** What the gateway does with a body sent as JSON text: the body reader, then validation. */
-function gatewayVerdict(body: Json): GatewayError | null {
+/** A route with a body, by its published schema: how the gateway reads and validates it. */
+interface Route {
+  schema: string;
+  path: string;
+  /**
+   * Everything the route does with a body before routing (validation, translation); returns the
+   * chat messages the backend gets.
+   */
+  validate: (body: Record<string, unknown>) => unknown;
+  /** An alias that takes every input and option of the route, so model rules refuse nothing. */
+  model: string;
+  samples: number;
+}
+
+const CHAT: Route = {
+  schema: REQUEST,
+  path: '/v1/chat/completions',
+  validate: (body) => validateChatRequest(body).messages,
+  model: 'gemini-3.1-pro',
+  samples: HTTP_SAMPLES,
+};
+const images = (kind: 'generation' | 'edit', schema: string, path: string): Route => ({
+  schema,
+  path,
+  validate: (body) => imagesToChat(body, kind).chat.messages,
+  model: 'nano-banana',
+  samples: HTTP_SAMPLES / 3,
+});
+const OTHER_ROUTES: Route[] = [
+  {
+    schema: 'CreateResponseRequest',
+    path: '/v1/responses',
+    validate: (body) => responsesToChat(body).chat.messages,
+    model: 'gemini-3.1-pro',
+    samples: HTTP_SAMPLES / 3,
+  },
+  images('generation', 'CreateImageRequest', '/v1/images/generations'),
+  images('edit', 'CreateImageEditRequest', '/v1/images/edits'),
+];
+
+/** What the gateway does with a body sent as JSON text: the body reader, then the route's validation. */
+function gatewayVerdict(body: Json, route: Route = CHAT): GatewayError | null {
   try {
-    validateChatRequest(parseJsonObject(Buffer.from(JSON.stringify(body))));
+    route.validate(parseJsonObject(Buffer.from(JSON.stringify(body))));
     return null;
   } catch (err) {
     if (err instanceof GatewayError) {
@@ -179,13 +222,16 @@ function prop(document: Doc, name: string, property: string): Record<string, unk
 }
 
 /** Direction 1: whatever the document accepts, the gateway accepts. */
-function acceptsGenerated(published: PublishedSchemas): fc.IPropertyWithHooks<[Json]> {
-  const validate = published.validator(REQUEST);
-  return fc.property(arbitraryFor(published, REQUEST), (body) => {
+function acceptsGenerated(
+  published: PublishedSchemas,
+  route: Route = CHAT,
+): fc.IPropertyWithHooks<[Json]> {
+  const validate = published.validator(route.schema);
+  return fc.property(arbitraryFor(published, route.schema), (body) => {
     // The generator reads the document alone; the document's own validator confirms it.
     expect(validate(body)).toBe(true);
-    const error = gatewayVerdict(body);
-    expect(error === null ? null : error.toBody()).toBeNull();
+    const error = gatewayVerdict(body, route);
+    expect({ body, error: error === null ? null : error.toBody() }).toEqual({ body, error: null });
   });
 }
 
@@ -193,11 +239,13 @@ function acceptsGenerated(published: PublishedSchemas): fc.IPropertyWithHooks<[J
 function agreesOnMutations(
   published: PublishedSchemas,
   tally: { refused: number },
+  route: Route = CHAT,
 ): fc.IPropertyWithHooks<[Json, number, number]> {
-  const validate = published.validator(REQUEST);
-  return fc.property(arbitraryFor(published, REQUEST), fc.nat(), fc.nat(), (body, pick, choice) => {
+  const validate = published.validator(route.schema);
+  const bodies = arbitraryFor(published, route.schema);
+  return fc.property(bodies, fc.nat(), fc.nat(), (body, pick, choice) => {
     const mutation = mutate(body, pick, choice);
-    const error = gatewayVerdict(mutation.body);
+    const error = gatewayVerdict(mutation.body, route);
     expect({ what: mutation.what, accepted: error === null }).toEqual({
       what: mutation.what,
       accepted: validate(mutation.body),
@@ -228,14 +276,11 @@ describe('the published request schema and the gateway agree (property-based, e2
   let fakes: FakeBackends;
   let gw: RunningGateway;
   let published: PublishedSchemas;
-  let isValid: (body: Json) => boolean;
 
   beforeAll(async () => {
     ({ fakes, gw } = await startGatewayOnFakes());
     const res = await fetch(`${gw.url}/docs-json`);
     published = new PublishedSchemas((await res.json()) as never);
-    const validate = published.validator(REQUEST);
-    isValid = (body) => validate(body);
   });
   afterAll(() => stopGatewayOnFakes({ gw, fakes }));
 
@@ -250,6 +295,19 @@ describe('the published request schema and the gateway agree (property-based, e2
     // range) must pass.
     expect(tally.refused).toBeGreaterThan(RUNS / 4);
     expect(tally.refused).toBeLessThan(RUNS);
+  });
+
+  describe.each(OTHER_ROUTES)('$schema ($path)', (route) => {
+    it(`accepts every body generated from the published schema (${ROUTE_RUNS} bodies)`, () => {
+      fc.assert(acceptsGenerated(published, route), { numRuns: ROUTE_RUNS });
+    });
+
+    it(`refuses a mutated body with a 400 envelope exactly when the document does (${ROUTE_RUNS} mutations)`, () => {
+      const tally = { refused: 0 };
+      fc.assert(agreesOnMutations(published, tally, route), { numRuns: ROUTE_RUNS });
+      expect(tally.refused).toBeGreaterThan(ROUTE_RUNS / 4);
+      expect(tally.refused).toBeLessThan(ROUTE_RUNS);
+    });
   });
 
   it.each([
@@ -277,81 +335,113 @@ describe('the published request schema and the gateway agree (property-based, e2
       (d: Doc) => delete schemaOf(d, REQUEST).anyOf,
     ],
     [
+      'loosened: a stored Responses request (store: true)',
+      'direction 1',
+      (d: Doc) => (prop(d, 'CreateResponseRequest', 'store').enum = [true, false, null]),
+      OTHER_ROUTES[0],
+    ],
+    [
+      'loosened: a Responses input_image without image_url',
+      'direction 1',
+      (d: Doc) => (schemaOf(d, 'ResponseInputImage').required = ['type']),
+      OTHER_ROUTES[0],
+    ],
+    [
+      'loosened: up to 10 images per request',
+      'direction 1',
+      (d: Doc) => delete prop(d, 'CreateImageRequest', 'n').allOf,
+      OTHER_ROUTES[1],
+    ],
+    [
       'tightened: model at most 10 characters',
       'direction 2',
       (d: Doc) => (prop(d, REQUEST, 'model').maxLength = 10),
+    ],
+    [
+      'tightened: an image edit prompt of at most 10 characters',
+      'direction 2',
+      (d: Doc) => (prop(d, 'CreateImageEditRequest', 'prompt').maxLength = 10),
+      OTHER_ROUTES[2],
     ],
     [
       'tightened: temperature at most 1',
       'direction 2',
       (d: Doc) => (prop(d, REQUEST, 'temperature').maximum = 1),
     ],
-  ])('catches a document that drifted from the validation (%s)', (_case, direction, drift) => {
-    const document = structuredClone<Doc>(published.document);
-    drift(document);
-    const drifted = new PublishedSchemas(document);
-    // A loosened document is caught by direction 1 (it generates what the gateway refuses), a
-    // tightened one by direction 2 (it refuses what the gateway accepts).
-    const caught =
-      direction === 'direction 1'
-        ? fc.check(acceptsGenerated(drifted), { numRuns: DRIFT_RUNS, seed: 7 })
-        : fc.check(agreesOnMutations(drifted, { refused: 0 }), { numRuns: DRIFT_RUNS, seed: 7 });
-    expect(caught.failed).toBe(true);
-  });
+  ] as Array<[string, string, (d: Doc) => unknown, Route?]>)(
+    'catches a document that drifted from the validation (%s)',
+    (_case, direction, drift, route = CHAT) => {
+      const document = structuredClone<Doc>(published.document);
+      drift(document);
+      const drifted = new PublishedSchemas(document);
+      // A loosened document is caught by direction 1 (it generates what the gateway refuses), a
+      // tightened one by direction 2 (it refuses what the gateway accepts).
+      const caught =
+        direction === 'direction 1'
+          ? fc.check(acceptsGenerated(drifted, route), { numRuns: DRIFT_RUNS, seed: 7 })
+          : fc.check(agreesOnMutations(drifted, { refused: 0 }, route), {
+              numRuns: DRIFT_RUNS,
+              seed: 7,
+            });
+      expect(caught.failed).toBe(true);
+    },
+  );
 
-  it('answers 200 over HTTP for generated bodies, forwarding their messages untouched', async () => {
-    const bodies = fc.sample(
-      arbitraryFor(published, REQUEST, {
-        // An alias that takes every input modality and tools, so model rules refuse nothing.
-        rootOverrides: { model: fc.constant('gemini-3.1-pro') },
-      }),
-      { numRuns: HTTP_SAMPLES, seed: 14 },
-    ) as Array<Record<string, Json>>;
-    for (const body of bodies) {
-      const before = fakes.openrouter.chatRequests().length;
-      const res = await fetch(`${gw.url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { ...auth, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      const text = await res.text();
-      expect({ status: res.status, text: res.status === 200 ? '' : text, body }).toEqual({
-        status: 200,
-        text: '',
-        body,
-      });
-      const sent = fakes.openrouter.chatRequests().slice(before);
-      expect(sent).toHaveLength(1);
-      expect((sent[0].body as Record<string, Json>).messages).toEqual(
-        JSON.parse(JSON.stringify(body.messages)),
-      );
-    }
-  });
+  describe.each([CHAT, ...OTHER_ROUTES])('over HTTP: $path', (route) => {
+    it('answers 200 for generated bodies, and the backend gets their messages', async () => {
+      const bodies = fc.sample(
+        arbitraryFor(published, route.schema, {
+          rootOverrides: { model: fc.constant(route.model) },
+        }),
+        { numRuns: route.samples, seed: 14 },
+      ) as Array<Record<string, Json>>;
+      for (const body of bodies) {
+        const before = fakes.openrouter.chatRequests().length;
+        const res = await fetch(`${gw.url}${route.path}`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        const text = await res.text();
+        expect({ status: res.status, text: res.status === 200 ? '' : text, body }).toEqual({
+          status: 200,
+          text: '',
+          body,
+        });
+        const sent = fakes.openrouter.chatRequests().slice(before);
+        expect(sent).toHaveLength(1);
+        expect((sent[0].body as Record<string, Json>).messages).toEqual(
+          JSON.parse(JSON.stringify(route.validate(structuredClone(body)))),
+        );
+      }
+    });
 
-  it('answers 400 over HTTP for mutated bodies the document refuses, and forwards none', async () => {
-    const mutated = fc
-      .sample(fc.tuple(arbitraryFor(published, REQUEST), fc.nat(), fc.nat()), {
-        numRuns: HTTP_SAMPLES * 3,
-        seed: 41,
-      })
-      .map(([body, pick, choice]) => mutate(body, pick, choice))
-      .filter((m) => !isValid(m.body))
-      .slice(0, HTTP_SAMPLES);
-    expect(mutated.length).toBeGreaterThan(HTTP_SAMPLES / 2);
-    const before = fakes.all().reduce((n, s) => n + s.chatRequests().length, 0);
-    for (const mutation of mutated) {
-      const res = await fetch(`${gw.url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { ...auth, 'content-type': 'application/json' },
-        body: JSON.stringify(mutation.body),
-      });
-      const json = (await res.json()) as { error: { code: string; param: string | null } };
-      expect({ what: mutation.what, status: res.status }).toEqual({
-        what: mutation.what,
-        status: 400,
-      });
-      expect(json.error.code).toMatch(/^[a-z_]+$/);
-    }
-    expect(fakes.all().reduce((n, s) => n + s.chatRequests().length, 0)).toBe(before);
+    it('answers 400 for mutated bodies the document refuses, and forwards none', async () => {
+      const validate = published.validator(route.schema);
+      const mutated = fc
+        .sample(fc.tuple(arbitraryFor(published, route.schema), fc.nat(), fc.nat()), {
+          numRuns: route.samples * 3,
+          seed: 41,
+        })
+        .map(([body, pick, choice]) => mutate(body, pick, choice))
+        .filter((m) => !validate(m.body))
+        .slice(0, route.samples);
+      expect(mutated.length).toBeGreaterThan(route.samples / 2);
+      const before = fakes.all().reduce((n, s) => n + s.chatRequests().length, 0);
+      for (const mutation of mutated) {
+        const res = await fetch(`${gw.url}${route.path}`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: JSON.stringify(mutation.body),
+        });
+        const json = (await res.json()) as { error: { code: string; param: string | null } };
+        expect({ what: mutation.what, status: res.status }).toEqual({
+          what: mutation.what,
+          status: 400,
+        });
+        expect(json.error.code).toMatch(/^[a-z_]+$/);
+      }
+      expect(fakes.all().reduce((n, s) => n + s.chatRequests().length, 0)).toBe(before);
+    });
   });
 });

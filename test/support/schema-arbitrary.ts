@@ -20,6 +20,7 @@ const KNOWN = new Set([
   'items',
   'minItems',
   'maxItems',
+  'maxProperties',
   'minLength',
   'maxLength',
   'minimum',
@@ -138,6 +139,25 @@ export function arbitraryFor(
   const keyChecks = new Map<Schema, ValidateFunction>();
   const memo = new Map<Schema, fc.Arbitrary<unknown>>();
 
+  /**
+   * Rules the builder does not construct values from (`allOf` beside a type, an object-level
+   * `not`), kept by filtering: e.g. `n` at most 1 within `maximum: 10`, `stream` never `true`.
+   */
+  const constrained = (schema: Schema, arbitrary: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> => {
+    const rules: Schema = {};
+    if (Array.isArray(schema.allOf)) {
+      rules.allOf = schema.allOf;
+    }
+    if (schema.not !== undefined && !isForbidden(schema)) {
+      rules.not = schema.not;
+    }
+    if (Object.keys(rules).length === 0) {
+      return arbitrary;
+    }
+    const check = published.compile(rules);
+    return arbitrary.filter((value) => check(value));
+  };
+
   /** Whether an object under `schema` may hold `key` (its `patternProperties` refusals, `propertyNames`). */
   const keyAllowed = (schema: Schema | undefined, key: string): boolean => {
     if (schema === undefined) {
@@ -196,6 +216,15 @@ export function arbitraryFor(
         throw new Error(`schema-arbitrary: unsupported keyword "${keyword}"`);
       }
     }
+    return typeof schema.$ref === 'string'
+      ? buildOwn(schema, depth)
+      : constrained(schema, buildOwn(schema, depth));
+  };
+
+  const buildOwn = (schema: Schema, depth: number): fc.Arbitrary<unknown> => {
+    if (Object.keys(schema).length === 0) {
+      return vendorValue(2);
+    }
     if (typeof schema.$ref === 'string') {
       const target = published.resolve(schema);
       if (isOpenValue(target)) {
@@ -215,12 +244,15 @@ export function arbitraryFor(
       return fc.constantFrom(...(schema.enum as unknown[]));
     }
     if (Array.isArray(schema.oneOf) || (Array.isArray(schema.anyOf) && !isObjectRule(schema))) {
-      const branches = (schema.oneOf ?? schema.anyOf) as Schema[];
+      // A branch that is never valid (a feature the API defines and the gateway refuses) is skipped.
+      const branches = ((schema.oneOf ?? schema.anyOf) as Schema[]).filter(
+        (branch) => !isForbidden(published.resolve(branch)),
+      );
       return fc.oneof(...branches.map((branch) => build(branch, depth)));
     }
     const types = ([] as string[]).concat((schema.type as string | string[] | undefined) ?? []);
     if (types.length > 1) {
-      return fc.oneof(...types.map((type) => build({ ...schema, type }, depth)));
+      return fc.oneof(...types.map((type) => buildOwn({ ...schema, type }, depth)));
     }
     switch (types[0]) {
       case 'null':
@@ -272,12 +304,16 @@ export function arbitraryFor(
         const declared = fc.record(shape, {
           requiredKeys: [...required].filter((key) => key in shape),
         });
-        const extra = merged.additionalProperties as Schema | undefined;
-        if (extra === undefined || isForbidden(extra) || maxVendorKeys === 0) {
+        const extra = merged.additionalProperties as Schema | false | undefined;
+        const room = Math.min(
+          maxVendorKeys,
+          ((merged.maxProperties as number | undefined) ?? Infinity) - Object.keys(shape).length,
+        );
+        if (extra === undefined || extra === false || isForbidden(extra) || room <= 0) {
           return declared;
         }
         const vendor = fc
-          .dictionary(vendorKey, build(extra, depth + 1), { maxKeys: maxVendorKeys })
+          .dictionary(vendorKey, build(extra, depth + 1), { maxKeys: room })
           .map((fields) => allowedOnly(fields, merged, properties));
         return fc
           .tuple(declared, vendor)

@@ -20,6 +20,27 @@ describe('toComponentSchemas', () => {
       B: { anyOf: [{ $ref: '#/components/schemas/A' }] },
     });
   });
+
+  it('adds discriminator.mapping from each branch tag, every value of an enum tag included', () => {
+    const tagged = (tag: Record<string, unknown>): Record<string, unknown> => ({
+      type: 'object',
+      properties: { type: tag },
+      required: ['type'],
+    });
+    const out = toComponentSchemas('U', {
+      discriminator: { propertyName: 'type' },
+      oneOf: [{ $ref: '#/$defs/A' }, { $ref: '#/$defs/R' }],
+      $defs: { A: tagged({ const: 'a' }), R: tagged({ enum: ['x', 'y'] }) },
+    });
+    expect(out.U.discriminator).toEqual({
+      propertyName: 'type',
+      mapping: {
+        a: '#/components/schemas/A',
+        x: '#/components/schemas/R',
+        y: '#/components/schemas/R',
+      },
+    });
+  });
 });
 
 describe('addComponentSchemas', () => {

@@ -20,8 +20,9 @@ export function toComponentSchemas(name: string, schema: JsonSchema): Record<str
 
 /**
  * The OpenAPI `discriminator.mapping` of a `oneOf` of `$defs` references, read from each branch's
- * `const` tag. JSON Schema validators ignore it (Ajv refuses it, so the source omits it); client
- * generators need it, or they take the schema names for the tag values.
+ * `const` tag (or each value of its `enum`). JSON Schema validators ignore it (Ajv refuses it, so
+ * the source omits it); client generators need it, or they take the schema names for the tag
+ * values.
  */
 function mappingOf(
   discriminator: JsonSchema,
@@ -37,11 +38,19 @@ function mappingOf(
     const def = defs[target.slice(DEFS_PREFIX.length)];
     const tag = (def?.properties as Record<string, JsonSchema> | undefined)?.[
       discriminator.propertyName
-    ]?.const;
-    if (!target.startsWith(DEFS_PREFIX) || typeof tag !== 'string') {
+    ];
+    const tags: unknown[] =
+      tag?.const !== undefined ? [tag.const] : ((tag?.enum as unknown[]) ?? []);
+    if (
+      !target.startsWith(DEFS_PREFIX) ||
+      tags.length === 0 ||
+      tags.some((value) => typeof value !== 'string')
+    ) {
       return undefined;
     }
-    mapping[tag] = COMPONENTS_PREFIX + target.slice(DEFS_PREFIX.length);
+    for (const value of tags as string[]) {
+      mapping[value] = COMPONENTS_PREFIX + target.slice(DEFS_PREFIX.length);
+    }
   }
   return mapping;
 }

@@ -1,9 +1,13 @@
-import { imageDataUri, MAX_MODEL_LENGTH, nullable, type JsonSchema } from '@app/contracts';
+import { coded, imageDataUri, MAX_MODEL_LENGTH, nullable, type JsonSchema } from '@app/contracts';
 
 /** The schema names of the Images API requests, in the OpenAPI document. */
 export const IMAGE_GENERATION_SCHEMA_NAME = 'CreateImageRequest';
 export const IMAGE_EDIT_SCHEMA_NAME = 'CreateImageEditRequest';
 export const IMAGE_EDIT_FORM_SCHEMA_NAME = 'CreateImageEditForm';
+
+/** A rule on a value the API defines and the gateway does not offer (`unsupported_value`), with why. */
+const unsupported = (rule: JsonSchema, reason: string): JsonSchema =>
+  coded('unsupported_value', reason, rule);
 
 const common: Record<string, JsonSchema> = {
   model: {
@@ -18,8 +22,13 @@ const common: Record<string, JsonSchema> = {
     type: nullable('integer'),
     minimum: 1,
     maximum: 10,
-    description:
-      'Images per request: the image aliases make one; a larger `n` is refused with 400.',
+    description: 'Images per request: the image aliases make one.',
+    allOf: [
+      unsupported(
+        { maximum: 1 },
+        'only 1: the image models behind the gateway make one image per request (send n: 1, or omit it, and make several requests)',
+      ),
+    ],
   },
   size: {
     type: nullable('string'),
@@ -45,12 +54,23 @@ const common: Record<string, JsonSchema> = {
   response_format: {
     type: nullable('string'),
     enum: ['b64_json', 'url', null],
-    description:
-      'Only `b64_json` (the default): the gateway stores nothing, so it has no URL to give; `url` is refused with 400.',
+    description: 'Only `b64_json` (the default).',
+    allOf: [
+      unsupported(
+        { not: { const: 'url' } },
+        'only `b64_json`: the gateway stores no images, so it has no URL to give',
+      ),
+    ],
   },
   stream: {
     type: nullable('boolean'),
-    description: 'Only `false`: partial-image streams are refused with 400.',
+    description: 'Only `false`.',
+    allOf: [
+      unsupported(
+        { not: { const: true } },
+        'only `false`: the backends deliver the finished image only, so there are no partial images to stream (omit stream)',
+      ),
+    ],
   },
   user: { type: 'string', maxLength: 256 },
 };

@@ -29,8 +29,8 @@ const IMAGE_CONFIG = ['size', 'quality', 'output_format', 'background'] as const
 /**
  * Validates an images request and translates it to one chat completion: the prompt (and, for an
  * edit, the input images after it) as the user message, `size` / `quality` / `output_format` /
- * `background` in `image_config`. Refuses with 400 what the gateway cannot do: more than one
- * image per request, a `url` response (nothing is stored), streams.
+ * `background` in `image_config`. The schema refuses with 400 what the gateway cannot do: more
+ * than one image per request, a `url` response (nothing is stored), streams.
  */
 export function imagesToChat(body: unknown, kind: ImagesKind): TranslatedImagesRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -42,27 +42,6 @@ export function imagesToChat(body: unknown, kind: ImagesKind): TranslatedImagesR
   }
   refuseUndeclaredFields(raw, kind === 'edit' ? IMAGE_EDIT_SCHEMA : IMAGE_GENERATION_SCHEMA);
   const request = kind === 'edit' ? validateEdit(raw) : validateGeneration(raw);
-  if (request.response_format === 'url') {
-    throw new InvalidRequestError(
-      'response_format "url" is not supported: the gateway stores no images, so it has no URL to give. Use "b64_json".',
-      'response_format',
-      'unsupported_value',
-    );
-  }
-  if (typeof request.n === 'number' && request.n > 1) {
-    throw new InvalidRequestError(
-      `n: ${request.n} is not supported: the image models behind the gateway make one image per request. Send n: 1 (or omit it) and make ${request.n} requests.`,
-      'n',
-      'unsupported_value',
-    );
-  }
-  if (request.stream === true) {
-    throw new InvalidRequestError(
-      'stream: true is not supported for images: the backends deliver the finished image only. Omit stream.',
-      'stream',
-      'unsupported_value',
-    );
-  }
   const content: ContentPart[] = [{ type: 'text', text: request.prompt }];
   for (const image of request.images ?? []) {
     content.push({ type: 'image_url', image_url: { url: image.image_url } });

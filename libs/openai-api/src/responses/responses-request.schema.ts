@@ -1,4 +1,5 @@
 import {
+  coded,
   FORWARDED_DEFS,
   forbiddenKeys,
   imageDataUri,
@@ -21,13 +22,36 @@ const tagged = (
   properties: JsonSchema,
   required: string[],
   description: string,
+  before?: JsonSchema,
 ): JsonSchema => ({
   type: 'object',
   description,
+  ...(before && { allOf: [before] }),
   properties: { type: { type: 'string', const: type }, ...properties },
   required: ['type', ...required],
   additionalProperties: false,
 });
+
+/**
+ * A branch the API defines and the gateway refuses whole (stored state, hosted tools, files):
+ * published so clients see why, and never valid (`not: {}`), so the document refuses it too.
+ */
+const refused = (types: string | readonly string[], reason: string): JsonSchema =>
+  coded('unsupported_parameter', reason, {
+    type: 'object',
+    properties: {
+      type: typeof types === 'string' ? { type: 'string', const: types } : { enum: [...types] },
+    },
+    required: ['type'],
+    not: {},
+  });
+
+const STATELESS =
+  'the gateway is stateless, it stores no responses or conversations; send the whole conversation in `input`';
+
+/** A field whose values outside `schema` are features the gateway does not offer, with why. */
+const unsupported = (schema: JsonSchema, reason: string): JsonSchema =>
+  coded('unsupported_parameter', reason, schema);
 
 /** The named branches of the schema's tagged unions, published as components of their own. */
 const RESPONSE_DEFS: Record<string, JsonSchema> = {};
@@ -51,24 +75,32 @@ const contentPart: JsonSchema = discriminated({
     'input_image',
     {
       image_url: imageDataUri('A base64 `data:image/<type>;base64,…` URI; URLs are refused.'),
-      file_id: { type: nullable('string'), description: 'Refused unless null: no file store.' },
       detail: { type: 'string', enum: ['low', 'high', 'auto'] },
+      file_id: { type: nullable('string') },
     },
-    [],
+    ['image_url'],
     'An image, inline as base64.',
+    // First, so a `file_id` is refused for what it is rather than as a missing `image_url`.
+    {
+      properties: {
+        file_id: coded(
+          'unsupported_parameter',
+          'is not supported: the gateway has no file store. Inline the image as a base64 data: URI in image_url',
+          { type: 'null' },
+        ),
+      },
+    },
   ),
-  ResponseInputFile: {
-    type: 'object',
-    description: 'Refused with 400: the gateway has no file store.',
-    properties: { type: { type: 'string', const: 'input_file' } },
-    required: ['type'],
-  },
+  ResponseInputFile: refused(
+    'input_file',
+    'input_file is not supported: the gateway has no file store and its backends take no files',
+  ),
   ResponseOutputText: tagged(
     'output_text',
     {
       text: { type: 'string' },
-      annotations: { type: 'array', items: {} },
-      logprobs: { type: 'array', items: {} },
+      annotations: { type: 'array', items: ref('ClientJsonValue') },
+      logprobs: { type: 'array', items: ref('ClientJsonValue') },
     },
     ['text'],
     'Text of an earlier assistant turn.',
@@ -81,12 +113,19 @@ const contentPart: JsonSchema = discriminated({
   ),
 });
 
-const contentOf = (description: string): JsonSchema => ({
+const contentOf = (description: string, parts: JsonSchema = contentPart): JsonSchema => ({
   description,
-  anyOf: [{ type: 'string' }, { type: 'array', maxItems: MAX_CONTENT_PARTS, items: contentPart }],
+  anyOf: [{ type: 'string' }, { type: 'array', maxItems: MAX_CONTENT_PARTS, items: parts }],
 });
 
-/** Item types of the Responses API the gateway cannot take (stored state, hosted tools): refused by name. */
+/** Text parts only: what a chat tool result can carry. */
+const textPart: JsonSchema = discriminated({
+  ResponseInputText: RESPONSE_DEFS.ResponseInputText,
+  ResponseOutputText: RESPONSE_DEFS.ResponseOutputText,
+  ResponseRefusal: RESPONSE_DEFS.ResponseRefusal,
+});
+
+/** Item types of the Responses API the gateway cannot take (stored state, hosted tools). */
 export const REFUSED_ITEM_TYPES = [
   'item_reference',
   'image_generation_call',
@@ -110,21 +149,25 @@ export const REFUSED_ITEM_TYPES = [
   'compaction',
 ] as const;
 
-const inputItem: JsonSchema = discriminated({
-  ResponseInputMessage: tagged(
-    'message',
-    {
-      id: { type: 'string', maxLength: 256 },
-      status: { type: 'string' },
-      role: { type: 'string', enum: ['user', 'assistant', 'system', 'developer'] },
-      content: contentOf(
-        'A string, or `input_text` / `input_image` / `output_text` / `refusal` parts.',
-      ),
-      phase: { type: nullable('string') },
-    },
-    ['role', 'content'],
-    'A message; `type` may be omitted (`{"role":"user","content":"hi"}`).',
+/** A part of an earlier answer the client replays; any JSON object, save prototype keys. */
+const echoedObject: JsonSchema = {
+  type: 'object',
+  patternProperties: forbiddenKeys(false),
+  additionalProperties: ref('ClientJsonValue'),
+};
+
+const messageFields: JsonSchema = {
+  id: { type: 'string', maxLength: 256 },
+  status: { type: 'string' },
+  role: { type: 'string', enum: ['user', 'assistant', 'system', 'developer'] },
+  content: contentOf(
+    'A string, or `input_text` / `input_image` / `output_text` / `refusal` parts.',
   ),
+  phase: { type: nullable('string') },
+};
+
+const typedItem: JsonSchema = discriminated({
+  ResponseInputMessage: tagged('message', messageFields, ['role', 'content'], 'A message.'),
   ResponseFunctionCallItem: tagged(
     'function_call',
     {
@@ -142,7 +185,7 @@ const inputItem: JsonSchema = discriminated({
     {
       id: { type: nullable('string'), maxLength: 256 },
       call_id: { type: 'string', minLength: 1, maxLength: 256 },
-      output: contentOf('The result: a string, or text parts.'),
+      output: contentOf('The result: a string, or text parts.', textPart),
       status: { type: nullable('string') },
     },
     ['call_id', 'output'],
@@ -152,22 +195,32 @@ const inputItem: JsonSchema = discriminated({
     'reasoning',
     {
       id: { type: 'string', maxLength: 256 },
-      summary: { type: 'array', items: { type: 'object' } },
-      content: { type: 'array', items: { type: 'object' } },
+      summary: { type: 'array', items: echoedObject },
+      content: { type: 'array', items: echoedObject },
       encrypted_content: { type: nullable('string') },
       status: { type: 'string' },
     },
     [],
     "A reasoning item from an earlier answer. Accepted so a conversation can be replayed as returned, and not sent on: earlier turns' thinking is dropped, as these models' chat templates drop it.",
   ),
-  ResponseRefusedItem: {
-    type: 'object',
-    description:
-      'Refused with 400: these items need stored state or tools the gateway does not host.',
-    properties: { type: { type: 'string', enum: [...REFUSED_ITEM_TYPES] } },
-    required: ['type'],
-  },
+  ResponseRefusedItem: refused(
+    REFUSED_ITEM_TYPES,
+    'is not supported: the gateway is stateless and hosts no tools; send the whole conversation in `input` as messages and function calls',
+  ),
 });
+
+RESPONSE_DEFS.ResponseEasyInputMessage = {
+  type: 'object',
+  description: 'A message without its `type` (`{"role":"user","content":"hi"}`).',
+  // Fails first and shallow on a typed item, so the typed union's error is the one reported.
+  not: { properties: { type: {} }, required: ['type'] },
+  properties: messageFields,
+  required: ['role', 'content'],
+  additionalProperties: false,
+};
+
+/** An input item: typed, or a message with `type` left out. */
+const inputItem: JsonSchema = { anyOf: [typedItem, ref('ResponseEasyInputMessage')] };
 
 const functionTool: JsonSchema = tagged(
   'function',
@@ -306,35 +359,28 @@ export const CREATE_RESPONSE_REQUEST_SCHEMA: JsonSchema = {
       properties: { include_obfuscation: { type: 'boolean' } },
       additionalProperties: false,
     },
-    store: {
-      type: nullable('boolean'),
-      description: 'Only `false` (or absent): the gateway stores no response; `true` is refused.',
-    },
-    truncation: {
-      type: nullable('string'),
-      enum: ['disabled', 'auto', null],
-      description:
-        'Only `disabled`: the gateway never drops input to make it fit; `auto` is refused.',
-    },
+    store: unsupported(
+      { type: nullable('boolean'), enum: [false, null] },
+      'only `false`: the gateway stores no responses (omit it or send false)',
+    ),
+    truncation: unsupported(
+      { type: nullable('string'), enum: ['disabled', null] },
+      'only `disabled`: the gateway never drops input to make it fit',
+    ),
     include: {
       type: nullable('array'),
       maxItems: 16,
-      items: { type: 'string' },
-      description:
-        'Only `reasoning.encrypted_content` (no reasoning items are returned, so there is nothing to include).',
+      items: unsupported(
+        { type: 'string', enum: ['reasoning.encrypted_content'] },
+        'only `reasoning.encrypted_content` (no reasoning items are returned, so there is nothing else to include)',
+      ),
     },
-    previous_response_id: {
-      type: nullable('string'),
-      description: 'Refused unless null: the gateway stores no responses.',
-    },
-    conversation: {
-      type: nullable('string'),
-      description: 'Refused unless null: the gateway stores no conversations.',
-    },
-    background: {
-      type: nullable('boolean'),
-      description: 'Refused when true: background responses need stored state.',
-    },
+    previous_response_id: unsupported({ type: 'null' }, `is not supported: ${STATELESS}`),
+    conversation: unsupported({ type: 'null' }, `is not supported: ${STATELESS}`),
+    background: unsupported(
+      { type: nullable('boolean'), enum: [false, null] },
+      `only \`false\`: background responses need stored state. ${STATELESS}`,
+    ),
     user: { type: 'string', maxLength: 256 },
     safety_identifier: { type: 'string', maxLength: 256 },
     prompt_cache_key: { type: 'string', maxLength: 256 },

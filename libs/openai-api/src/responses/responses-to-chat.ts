@@ -5,12 +5,13 @@ import {
   type ChatMessage,
 } from '@app/contracts';
 import { refuseUndeclaredFields } from '../contract-fields';
-import { CREATE_RESPONSE_REQUEST_SCHEMA, REFUSED_ITEM_TYPES } from './responses-request.schema';
+import { CREATE_RESPONSE_REQUEST_SCHEMA } from './responses-request.schema';
 import type {
   InputPart,
   ResponseEcho,
   ResponsesInputItem,
   ResponsesRequest,
+  TextPart,
   ToolChoice,
 } from './responses.types';
 
@@ -26,13 +27,11 @@ const validate: (body: unknown) => ResponsesRequest = compileRequestValidator<Re
   CREATE_RESPONSE_REQUEST_SCHEMA,
 );
 
-const STATELESS =
-  'The gateway is stateless: it stores no responses or conversations. Send the whole conversation in `input`.';
-
 /**
  * Validates a `POST /v1/responses` body and translates it to a chat completion request. Throws a
  * 400 naming the field for anything the gateway cannot do (stored state, hosted tools, URLs and
- * file ids for images), never silently dropping it.
+ * file ids for images), never silently dropping it: the schema refuses those, so the document
+ * says so too.
  */
 export function responsesToChat(body: unknown): TranslatedResponsesRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -49,52 +48,24 @@ export function responsesToChat(body: unknown): TranslatedResponsesRequest {
   return { chat, echo: echoOf(request), paramOf: (param) => responsesParam(param, params) };
 }
 
-/** Fields that need stored state or hosted tools, refused with their own reason before the schema runs. */
+/**
+ * Fields of OpenAI's API the schema does not declare, and built-in tools it does not take,
+ * refused with their own reason before the schema runs (the schema refuses them too).
+ */
 function refuseUnsupported(body: Record<string, unknown>): void {
   const refuse = (param: string, message: string): never => {
     throw new InvalidRequestError(message, param, 'unsupported_parameter');
   };
-  if (given(body.previous_response_id)) {
-    refuse('previous_response_id', `previous_response_id is not supported. ${STATELESS}`);
-  }
-  if (given(body.conversation)) {
-    refuse('conversation', `conversation is not supported. ${STATELESS}`);
-  }
-  if (body.store === true) {
-    refuse(
-      'store',
-      'store: true is not supported: the gateway stores no responses. Omit it or send false.',
-    );
-  }
-  if (body.background === true) {
-    refuse('background', `background responses are not supported. ${STATELESS}`);
-  }
   if (given(body.prompt)) {
     refuse(
       'prompt',
       'Stored prompt templates are not supported; send the prompt in `instructions` and `input`.',
     );
   }
-  if (body.truncation === 'auto') {
-    refuse(
-      'truncation',
-      'truncation: "auto" is not supported: the gateway never drops input. Send "disabled".',
-    );
-  }
   for (const field of ['max_tool_calls', 'top_logprobs', 'context_management'] as const) {
     if (given(body[field]) && body[field] !== 0) {
       refuse(field, `${field} is not supported by the gateway's Responses API.`);
     }
-  }
-  if (Array.isArray(body.include)) {
-    body.include.forEach((value: unknown, i) => {
-      if (value !== 'reasoning.encrypted_content') {
-        refuse(
-          `include[${i}]`,
-          `include ${JSON.stringify(value)} is not supported; only "reasoning.encrypted_content" is accepted.`,
-        );
-      }
-    });
   }
   if (Array.isArray(body.tools)) {
     body.tools.forEach((tool: unknown, i) => {
@@ -115,17 +86,6 @@ function refuseUnsupported(body: Record<string, unknown>): void {
         `tool_choice '${type.slice(0, 64)}' names a built-in tool the gateway does not host.`,
       );
     }
-  }
-  if (Array.isArray(body.input)) {
-    body.input.forEach((item: unknown, i) => {
-      const type = isObject(item) ? item.type : undefined;
-      if (type === 'item_reference') {
-        refuse(`input[${i}]`, `item_reference is not supported. ${STATELESS}`);
-      }
-      if (typeof type === 'string' && (REFUSED_ITEM_TYPES as readonly string[]).includes(type)) {
-        refuse(`input[${i}]`, `${type} items are not supported by the gateway's Responses API.`);
-      }
-    });
   }
 }
 
@@ -163,7 +123,7 @@ function toMessages(request: ResponsesRequest): Messages {
     const path = `input[${i}]`;
     switch (item.type) {
       case 'message':
-        messages.push({ role: item.role, content: messageContent(item.role, item.content, path) });
+        messages.push({ role: item.role, content: messageContent(item.role, item.content) });
         params.push(path);
         return;
       case 'function_call': {
@@ -190,7 +150,7 @@ function toMessages(request: ResponsesRequest): Messages {
         messages.push({
           role: 'tool',
           tool_call_id: item.call_id,
-          content: toolOutput(item.output, `${path}.output`),
+          content: toolOutput(item.output),
         });
         params.push(path);
         return;
@@ -203,15 +163,11 @@ function isTextOnly(message: ChatMessage): boolean {
   return typeof message.content === 'string' || message.content === null;
 }
 
-function messageContent(
-  role: string,
-  content: string | InputPart[],
-  path: string,
-): ChatMessage['content'] {
+function messageContent(role: string, content: string | InputPart[]): ChatMessage['content'] {
   if (typeof content === 'string') {
     return content;
   }
-  const parts = content.map((part, j) => contentPart(part, `${path}.content[${j}]`));
+  const parts = content.map(contentPart);
   if (role !== 'user' && parts.every((part) => part.type === 'text')) {
     return parts.map((part) => (part as { text: string }).text).join('');
   }
@@ -220,7 +176,7 @@ function messageContent(
 
 type ChatPart = Exclude<ChatMessage['content'], string | null | undefined>[number];
 
-function contentPart(part: InputPart, path: string): ChatPart {
+function contentPart(part: InputPart): ChatPart {
   switch (part.type) {
     case 'input_text':
     case 'output_text':
@@ -228,49 +184,17 @@ function contentPart(part: InputPart, path: string): ChatPart {
     case 'refusal':
       return { type: 'text', text: part.refusal };
     case 'input_image': {
-      if (given(part.file_id)) {
-        throw new InvalidRequestError(
-          'file_id is not supported: the gateway has no file store. Inline the image as a base64 data: URI in image_url.',
-          `${path}.file_id`,
-          'unsupported_parameter',
-        );
-      }
-      if (part.image_url === undefined) {
-        throw new InvalidRequestError(
-          `Missing required parameter: '${path}.image_url'.`,
-          `${path}.image_url`,
-          'missing_required_parameter',
-        );
-      }
       const detail = part.detail !== undefined ? { detail: part.detail } : {};
       return { type: 'image_url', image_url: { url: part.image_url, ...detail } };
     }
-    case 'input_file':
-      throw new InvalidRequestError(
-        'input_file is not supported: the gateway has no file store and its backends take no files.',
-        path,
-        'unsupported_parameter',
-      );
   }
 }
 
-function toolOutput(output: string | InputPart[], path: string): string {
+function toolOutput(output: string | TextPart[]): string {
   if (typeof output === 'string') {
     return output;
   }
-  return output
-    .map((part, j) => {
-      const chat = contentPart(part, `${path}[${j}]`);
-      if (chat.type !== 'text') {
-        throw new InvalidRequestError(
-          'Only text is supported in a function_call_output: chat backends take no images in tool results.',
-          `${path}[${j}]`,
-          'unsupported_parameter',
-        );
-      }
-      return chat.text;
-    })
-    .join('');
+  return output.map((part) => (part.type === 'refusal' ? part.refusal : part.text)).join('');
 }
 
 function copyOptions(request: ResponsesRequest, chat: ChatCompletionRequest): void {

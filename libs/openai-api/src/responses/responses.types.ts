@@ -21,12 +21,12 @@ export interface ResponsesRequest {
   [field: string]: unknown;
 }
 
-export type InputPart =
+export type TextPart =
   | { type: 'input_text'; text: string }
-  | { type: 'input_image'; image_url?: string; file_id?: string | null; detail?: string }
-  | { type: 'input_file' }
   | { type: 'output_text'; text: string }
   | { type: 'refusal'; refusal: string };
+
+export type InputPart = TextPart | { type: 'input_image'; image_url: string; detail?: string };
 
 export type ResponsesInputItem =
   | {
@@ -35,7 +35,7 @@ export type ResponsesInputItem =
       content: string | InputPart[];
     }
   | { type: 'function_call'; call_id: string; name: string; arguments: string }
-  | { type: 'function_call_output'; call_id: string; output: string | InputPart[] }
+  | { type: 'function_call_output'; call_id: string; output: string | TextPart[] }
   | { type: 'reasoning' };
 
 export interface FunctionTool {
