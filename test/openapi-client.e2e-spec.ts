@@ -13,21 +13,31 @@ const ROOT = repoRoot();
 
 /**
  * What an enterprise team does with the document: generate a TypeScript client with
- * `@hey-api/openapi-ts` from the live `/openapi.json`, compile it under `strict`, and call the
- * gateway with it. The program also holds `@ts-expect-error` lines: if the generated types stopped
- * refusing a bad request, the compile would fail.
+ * `@hey-api/openapi-ts` from the live `/openapi.json` (with the repository's
+ * `clients/openapi-ts.config.mjs`: a JSON SDK and a stream SDK), compile it under `strict`, and
+ * call the gateway with it. The program also holds `@ts-expect-error` lines: if the generated types
+ * stopped refusing a bad request, the compile would fail.
  */
 const PROGRAM = `
-import { createClient } from './gen/client/index.js';
-import { createChatCompletion, getModelCatalog, listModels, retrieveModel } from './gen/sdk.gen.js';
+import { createClient } from './gen/json/client/index.js';
+import { createChatCompletion, getModelCatalog, listModels, retrieveModel } from './gen/json/sdk.gen.js';
+import { createClient as createStreamClient } from './gen/stream/client/index.js';
+import {
+  createChatCompletion as streamChatCompletion,
+  createResponse as streamResponse,
+} from './gen/stream/sdk.gen.js';
 import type {
   ChatCompletionRequestMessage,
   CreateChatCompletionRequest,
   CreateChatCompletionResponse,
-  CreateChatCompletionStreamResponse,
   ErrorResponse,
   GatewayErrorCode,
-} from './gen/types.gen.js';
+} from './gen/json/types.gen.js';
+import type {
+  CreateChatCompletionStreamEvent,
+  CreateChatCompletionStreamResponse,
+  ResponseStreamEvent,
+} from './gen/stream/types.gen.js';
 
 // @ts-expect-error max_tokens is an integer, not a string
 export const badTokens: CreateChatCompletionRequest = { model: 'm', messages: [], max_tokens: '5' };
@@ -38,6 +48,8 @@ export const badOptions: CreateChatCompletionRequest = { model: 'm', messages: [
 // @ts-expect-error a user message needs content
 export const badUser: ChatCompletionRequestMessage = { role: 'user' };
 export const code: GatewayErrorCode = 'image_url_not_supported';
+// @ts-expect-error the stream SDK's body must say stream: true
+export const notStreamed = () => streamChatCompletion({ body: { model: 'm', messages: [{ role: 'user', content: 'x' }] } });
 
 async function main(): Promise<void> {
   const [baseUrl, key] = process.argv.slice(2);
@@ -58,14 +70,11 @@ async function main(): Promise<void> {
   const content: string | null = answer.choices[0].message.content;
   const created: number = answer.created;
 
-  // Streams: the SSE client the generator ships, typed with the generated event schemas.
-  const { stream } = await client.sse.post<{
-    200: CreateChatCompletionStreamResponse | ErrorResponse | string;
-  }>({
-    url: '/v1/chat/completions',
-    security: [{ scheme: 'bearer', type: 'http' }],
-    headers: { 'Content-Type': 'application/json' },
-    body: { ...request, stream: true, stream_options: { include_usage: true } } satisfies CreateChatCompletionRequest,
+  // Streams: the stream SDK's generated methods, their events typed with the document's schemas.
+  const streamClient = createStreamClient({ baseUrl, auth: key });
+  const { stream } = await streamChatCompletion({
+    client: streamClient,
+    body: { ...request, stream: true, stream_options: { include_usage: true } },
     sseMaxRetryAttempts: 1,
   });
   let streamed = '';
@@ -73,16 +82,36 @@ async function main(): Promise<void> {
   let usage = 0;
   let done = false;
   for await (const event of stream) {
-    if (typeof event === 'string') {
-      done = event === '[DONE]';
+    const typed: CreateChatCompletionStreamEvent = event;
+    if (typed === '[DONE]') {
+      done = true;
       break;
     }
-    if ('error' in event) {
-      throw new Error(event.error.message);
+    if ('error' in typed) {
+      throw new Error(typed.error.message);
     }
+    const chunk: CreateChatCompletionStreamResponse = typed;
     chunks++;
-    streamed += event.choices[0]?.delta.content ?? '';
-    usage = event.usage?.total_tokens ?? usage;
+    streamed += chunk.choices[0]?.delta.content ?? '';
+    usage = chunk.usage?.total_tokens ?? usage;
+  }
+
+  const { stream: responseEvents } = await streamResponse({
+    client: streamClient,
+    body: { model: 'llama-4-scout', input: 'Reply with 5 words.', stream: true },
+    sseMaxRetryAttempts: 1,
+  });
+  const eventTypes: string[] = [];
+  let responseText = '';
+  let responseStatus = '';
+  for await (const event of responseEvents) {
+    const typed: ResponseStreamEvent = event;
+    eventTypes.push(typed.type);
+    if (typed.type === 'response.output_text.delta') {
+      responseText += typed.delta;
+    } else if (typed.type === 'response.completed' || typed.type === 'response.failed') {
+      responseStatus = typed.response.status;
+    }
   }
 
   const missing = await retrieveModel({ client, path: { model: 'no-such-model' } });
@@ -98,6 +127,9 @@ async function main(): Promise<void> {
       chunks,
       usage,
       done,
+      eventTypes,
+      responseText,
+      responseStatus,
       errorStatus: missing.response?.status,
       errorCode: error?.error.code,
     }),
@@ -124,11 +156,15 @@ describe('a client generated from the live document with @hey-api/openapi-ts (e2
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('generates, compiles under strict, and makes typed calls: catalog, models, chat, a stream, an error', async () => {
+  it('generates, compiles under strict, and makes typed calls: catalog, models, chat, two typed streams, an error', async () => {
     await run(
       join(ROOT, 'node_modules/.bin/openapi-ts'),
-      ['-i', 'openapi.json', '-o', 'gen', '-c', '@hey-api/client-fetch', '--no-log-file', '-s'],
-      { cwd: dir, timeout: 60_000 },
+      ['-f', join(ROOT, 'clients/openapi-ts.config.mjs'), '-s'],
+      {
+        cwd: dir,
+        timeout: 60_000,
+        env: { ...process.env, GATEWAY_OPENAPI: 'openapi.json', GATEWAY_CLIENT_DIR: 'gen' },
+      },
     );
     writeFileSync(join(dir, 'main.ts'), PROGRAM);
     writeFileSync(
@@ -170,6 +206,7 @@ describe('a client generated from the live document with @hey-api/openapi-ts (e2
       content: expect.any(String),
       created: expect.any(Number),
       done: true,
+      responseStatus: 'completed',
       errorStatus: 404,
       errorCode: 'model_not_found',
     });
@@ -178,11 +215,19 @@ describe('a client generated from the live document with @hey-api/openapi-ts (e2
     expect((result.streamed as string).trim().split(/\s+/)).toHaveLength(5);
     expect(result.chunks).toBeGreaterThan(1);
     expect(result.usage).toBeGreaterThan(0);
-    // Both calls reached the backend, the stream with streaming on.
+    const types = result.eventTypes as string[];
+    expect(types.slice(0, 2)).toEqual(['response.created', 'response.in_progress']);
+    expect(types.at(-1)).toBe('response.completed');
+    expect((result.responseText as string).trim().split(/\s+/)).toHaveLength(5);
+    // Every call reached the backend: the JSON one, then both streams with streaming on.
     const sent = fakes.vllm.chatRequests().slice(before);
     expect(sent.map((r) => (r.body as { stream?: boolean }).stream ?? false)).toEqual([
       false,
       true,
+      true,
     ]);
+    expect(sent[2].body).toMatchObject({
+      messages: [{ role: 'user', content: 'Reply with 5 words.' }],
+    });
   }, 180_000);
 });

@@ -153,16 +153,39 @@ describe('the OpenAPI document (e2e)', () => {
     expect(JSON.stringify(doc)).not.toContain('"nullable"');
   });
 
-  it('types the stream: text/event-stream carries the chunk schema, with [DONE] and the error event described', () => {
+  it('types the streams: text/event-stream carries the event union (chunk, error, [DONE]; the Responses events)', () => {
     const ok = doc.paths['/v1/chat/completions'].post.responses['200'];
     expect(ok.content['application/json'].schema.$ref).toBe(
       '#/components/schemas/CreateChatCompletionResponse',
     );
     expect(ok.content['text/event-stream'].schema.$ref).toBe(
-      '#/components/schemas/CreateChatCompletionStreamResponse',
+      '#/components/schemas/CreateChatCompletionStreamEvent',
     );
+    const s = doc.components.schemas;
+    expect(s.CreateChatCompletionStreamEvent.oneOf.map((b: Json) => b.$ref)).toEqual([
+      '#/components/schemas/CreateChatCompletionStreamResponse',
+      '#/components/schemas/ErrorResponse',
+      '#/components/schemas/ChatCompletionStreamDone',
+    ]);
+    expect(s.ChatCompletionStreamDone.const).toBe('[DONE]');
     expect(ok.description).toContain('data: [DONE]');
-    expect(ok.description).toContain('ErrorResponse');
+
+    const responses = doc.paths['/v1/responses'].post.responses['200'].content;
+    expect(responses['application/json'].schema.$ref).toBe('#/components/schemas/Response');
+    expect(responses['text/event-stream'].schema.$ref).toBe(
+      '#/components/schemas/ResponseStreamEvent',
+    );
+    const mapping = s.ResponseStreamEvent.discriminator.mapping as Record<string, string>;
+    expect(Object.keys(mapping)).toEqual(
+      expect.arrayContaining([
+        'response.created',
+        'response.output_text.delta',
+        'response.function_call_arguments.done',
+        'response.completed',
+        'response.failed',
+      ]),
+    );
+    expect(s[mapping['response.failed'].split('/').pop() as string].required).toContain('response');
   });
 
   it('takes the image edit as JSON or as the multipart upload form, each with its own schema', () => {

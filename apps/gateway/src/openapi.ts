@@ -7,6 +7,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '@app/config';
 import {
   addComponentSchemas,
   CHAT_REQUEST_SCHEMA_NAME,
+  CHAT_STREAM_EVENT_SCHEMAS,
   CREATE_CHAT_COMPLETION_REQUEST_SCHEMA,
   polishOpenApiDocument,
   toComponentSchemas,
@@ -20,6 +21,8 @@ import {
   IMAGE_EDIT_SCHEMA_NAME,
   IMAGE_GENERATION_SCHEMA,
   IMAGE_GENERATION_SCHEMA_NAME,
+  RESPONSE_STREAM_EVENT_SCHEMA,
+  RESPONSE_STREAM_EVENT_SCHEMA_NAME,
   RESPONSES_REQUEST_SCHEMA_NAME,
 } from '@app/openai-api';
 import { BODY_ROUTES } from './request-pipeline';
@@ -36,9 +39,18 @@ const REQUEST_SCHEMAS: Record<string, JsonSchema> = {
   [IMAGE_EDIT_SCHEMA_NAME]: IMAGE_EDIT_SCHEMA,
 };
 
+/**
+ * Answers written as JSON Schema documents, published the same way: the Responses API's `Response`
+ * and its stream events (which `responses-stream.spec.ts` checks the stream against).
+ */
+const ANSWER_SCHEMAS: Record<string, JsonSchema> = {
+  [RESPONSE_STREAM_EVENT_SCHEMA_NAME]: RESPONSE_STREAM_EVENT_SCHEMA,
+};
+
 /** Other component schemas written as JSON Schema (responses the DTOs do not describe). */
 const RESPONSE_SCHEMAS: Record<string, JsonSchema> = {
   [HEALTH_SCHEMA_NAME]: HEALTH_CHECK_RESULT_SCHEMA,
+  ...CHAT_STREAM_EVENT_SCHEMAS,
 };
 
 const TAGS: Record<string, string> = {
@@ -78,7 +90,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   });
   const document = polishOpenApiDocument(created as unknown as OpenApiDocument, TAGS);
   const schemas = ((document.components ??= {}).schemas ??= {});
-  for (const [name, schema] of Object.entries(REQUEST_SCHEMAS)) {
+  for (const [name, schema] of Object.entries({ ...REQUEST_SCHEMAS, ...ANSWER_SCHEMAS })) {
     addComponentSchemas(schemas, toComponentSchemas(name, schema));
   }
   addComponentSchemas(schemas, RESPONSE_SCHEMAS);

@@ -12,6 +12,7 @@ import type { Response } from 'express';
 import {
   ApiErrorResponses,
   CHAT_REQUEST_SCHEMA_NAME,
+  CHAT_STREAM_EVENT_SCHEMA_NAME,
   ChatCompletionChunkDto,
   ChatCompletionResponseDto,
   type ChatCompletionRequest,
@@ -45,7 +46,7 @@ export class ChatController {
     status: 200,
     description:
       'The completion. With `stream: false` (the default): `application/json`, a `CreateChatCompletionResponse`. ' +
-      'With `stream: true`: `text/event-stream`, one `data: <CreateChatCompletionStreamResponse JSON>` event per chunk, ' +
+      'With `stream: true`: `text/event-stream`, each event a `CreateChatCompletionStreamEvent`: one `data: <CreateChatCompletionStreamResponse JSON>` event per chunk, ' +
       'then the terminal `data: [DONE]` (not JSON). An upstream failure after the first event ends the stream with ' +
       '`data: <ErrorResponse JSON>` (a stream error code) and no `[DONE]`. A stream looks like:\n\n' +
       '```\n' +
@@ -57,7 +58,7 @@ export class ChatController {
     content: {
       'application/json': { schema: { $ref: getSchemaPath(ChatCompletionResponseDto) } },
       'text/event-stream': {
-        schema: { $ref: getSchemaPath(ChatCompletionChunkDto) },
+        schema: { $ref: `#/components/schemas/${CHAT_STREAM_EVENT_SCHEMA_NAME}` },
       },
     },
   })

@@ -7,5 +7,6 @@ export * from './api-error-responses.decorator';
 export * from './chat/chat-completion.types';
 export * from './chat/create-chat-completion-request.schema';
 export * from './chat/chat-completion-response.dto';
+export * from './chat/chat-stream-event.schema';
 export * from './schema';
 export * from './error-codes';

@@ -1,8 +1,13 @@
 import fc from 'fast-check';
 import { ResponseStream } from 'openai/lib/responses/ResponseStream';
+import { compileRequestValidator } from '@app/contracts';
 import type { ResponseEcho } from './responses.types';
 import { emptyResponse, ResponseIds } from './chat-to-response';
+import { RESPONSE_STREAM_EVENT_SCHEMA } from './response.schema';
 import { ResponseJson, ResponsesStreamTranslator } from './responses-stream';
+
+/** The published `ResponseStreamEvent` schema; throws naming the field an event breaks. */
+const asPublished = compileRequestValidator(RESPONSE_STREAM_EVENT_SCHEMA);
 
 const ECHO: ResponseEcho = {
   instructions: null,
@@ -36,7 +41,10 @@ interface Event {
   [field: string]: unknown;
 }
 
-/** The SSE text as events; checks the framing (`event:` names the `data:` type) on the way. */
+/**
+ * The SSE text as events; checks on the way the framing (`event:` names the `data:` type) and that
+ * each event is what the OpenAPI document says (`ResponseStreamEvent`).
+ */
 function parse(sse: string): Event[] {
   return sse
     .split('\n\n')
@@ -45,6 +53,7 @@ function parse(sse: string): Event[] {
       const [eventLine, dataLine] = block.split('\n');
       const event = JSON.parse(dataLine.slice('data: '.length)) as Event;
       expect(eventLine).toBe(`event: ${event.type}`);
+      expect(asPublished(event)).toBe(event);
       return event;
     });
 }
@@ -64,6 +73,12 @@ async function sdkFinal(events: Event[]): Promise<Record<string, unknown>> {
 }
 
 describe('ResponsesStreamTranslator', () => {
+  it('is checked against a published schema that refuses what the stream must not send', () => {
+    const delta = { type: 'response.output_text.delta', sequence_number: 4, item_id: 'msg_1' };
+    expect(() => asPublished(delta)).toThrow(/output_index/);
+    expect(() => asPublished({ type: 'response.bogus', sequence_number: 0 })).toThrow(/type/);
+  });
+
   it('turns text chunks into the message events, then response.completed with usage', async () => {
     const sut = new ResponsesStreamTranslator('llama-4-scout', ECHO, 1767225600);
     const sse =

@@ -5,9 +5,9 @@ import { ApiDataPolicyHeader, chatCallOf, SERVED_HEADERS } from '@app/chat';
 import { ApiErrorResponses } from '@app/contracts';
 import type { IdentifiedRequest } from '@app/telemetry';
 import {
-  RESPONSE_OBJECT_SCHEMA,
+  RESPONSE_SCHEMA_NAME,
   RESPONSE_STREAM_DESCRIPTION,
-  RESPONSE_STREAM_EXAMPLE,
+  RESPONSE_STREAM_EVENT_SCHEMA_NAME,
 } from './response.schema';
 import { RESPONSES_REQUEST_SCHEMA_NAME } from './responses-request.schema';
 import { ResponsesService } from './responses.service';
@@ -33,13 +33,12 @@ export class ResponsesController {
   @ApiBody({ schema: { $ref: `#/components/schemas/${RESPONSES_REQUEST_SCHEMA_NAME}` } })
   @ApiResponse({
     status: 200,
-    description: 'The response: JSON, or the Responses API event stream with `stream: true`.',
+    description: `The response: \`application/json\`, a \`Response\`. ${RESPONSE_STREAM_DESCRIPTION}`,
     headers: SERVED_HEADERS,
     content: {
-      'application/json': { schema: RESPONSE_OBJECT_SCHEMA },
+      'application/json': { schema: { $ref: `#/components/schemas/${RESPONSE_SCHEMA_NAME}` } },
       'text/event-stream': {
-        schema: { type: 'string', description: RESPONSE_STREAM_DESCRIPTION },
-        example: RESPONSE_STREAM_EXAMPLE,
+        schema: { $ref: `#/components/schemas/${RESPONSE_STREAM_EVENT_SCHEMA_NAME}` },
       },
     },
   })
