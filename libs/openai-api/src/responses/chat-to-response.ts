@@ -22,6 +22,15 @@ export class ResponseIds {
   }
 }
 
+/** What every Response of this stateless gateway says of its storage and processing. */
+export const RESPONSE_CONSTANTS = {
+  store: false,
+  background: false,
+  truncation: 'disabled',
+  previous_response_id: null,
+  service_tier: 'default',
+} as const satisfies Partial<ResponseObject>;
+
 /** A response with no output yet, as `response.created` announces it. */
 export function emptyResponse(
   ids: ResponseIds,
@@ -39,11 +48,7 @@ export function emptyResponse(
     model: alias,
     output: [],
     usage: null,
-    store: false,
-    background: false,
-    truncation: 'disabled',
-    previous_response_id: null,
-    service_tier: 'default',
+    ...RESPONSE_CONSTANTS,
     ...echo,
   };
 }

@@ -356,8 +356,9 @@ describe('ResponseJson', () => {
       metadata: { team: 'a\\b' },
       tools: [{ type: 'function', name: 'f', parameters: { type: 'object' }, strict: null }],
     };
-    const base = emptyResponse(new ResponseIds(), 'my-alias', echo, 1767225600);
-    const sut = new ResponseJson(base);
+    const ids = new ResponseIds();
+    const base = emptyResponse(ids, 'my-alias', echo, 1767225600);
+    const sut = new ResponseJson(ids, 'my-alias', echo, 1767225600);
     const item = {
       type: 'function_call',
       id: 'fc_1',

@@ -1,6 +1,6 @@
 import { jsonStringEnd, type SseTranslator } from '@app/chat';
 import {
-  emptyResponse,
+  RESPONSE_CONSTANTS,
   imageItem,
   incompleteReason,
   isObject,
@@ -51,29 +51,19 @@ function stringAt(data: string, start: number, end: number): string | undefined 
 /**
  * A Response's JSON written from parts: what a stream never changes (ids, model, the echo of the
  * request) is serialised once, and the output items come as the JSON their `.done` events carried.
- * Exactly JSON.stringify of the same {@link ResponseObject}; a test holds it to that.
+ * Exactly JSON.stringify of {@link emptyResponse}'s object in the same state (its fields, in its
+ * order); a test holds it to that.
  */
 export class ResponseJson {
   private readonly head: string;
   private readonly model: string;
   private readonly tail: string;
 
-  constructor(response: ResponseObject) {
-    this.head = JSON.stringify({
-      id: response.id,
-      object: response.object,
-      created_at: response.created_at,
-    }).slice(0, -1);
-    this.model = JSON.stringify(response.model);
-    // The rest, copied key by key (object rest destructuring is a slow path in V8).
-    const rest: Record<string, unknown> = {};
-    for (const key of Object.keys(response) as Array<keyof ResponseObject>) {
-      if (!WRITTEN_PER_CALL.has(key)) {
-        rest[key] = response[key];
-      }
-    }
-    const tail = JSON.stringify(rest);
-    this.tail = tail === '{}' ? '}' : `,${tail.slice(1)}`;
+  constructor(ids: ResponseIds, alias: string, echo: ResponseEcho, createdAt: number) {
+    this.head = `{"id":${JSON.stringify(ids.response)},"object":"response","created_at":${createdAt}`;
+    this.model = JSON.stringify(alias);
+    const echoed = JSON.stringify(echo);
+    this.tail = `,${CONSTANTS_JSON}${echoed === '{}' ? '}' : `,${echoed.slice(1)}`}`;
   }
 
   of(
@@ -91,18 +81,8 @@ export class ResponseJson {
 }
 
 const NO_DETAILS = { error: null, incomplete_details: null } as const;
-/** The fields {@link ResponseJson.of} writes itself, in this order, ahead of the rest. */
-const WRITTEN_PER_CALL: ReadonlySet<string> = new Set([
-  'id',
-  'object',
-  'created_at',
-  'status',
-  'error',
-  'incomplete_details',
-  'model',
-  'output',
-  'usage',
-]);
+/** The constant fields, in emptyResponse's order, without their braces. */
+const CONSTANTS_JSON = JSON.stringify(RESPONSE_CONSTANTS).slice(1, -1);
 
 /**
  * Chat completion chunks → the Responses API's typed stream, in the order OpenAI's SDKs parse it:
@@ -128,7 +108,7 @@ export class ResponsesStreamTranslator implements SseTranslator {
   private plainShape: { before: string; after: string } | undefined;
 
   constructor(alias: string, echo: ResponseEcho, createdAt = Math.floor(Date.now() / 1000)) {
-    this.json = new ResponseJson(emptyResponse(this.ids, alias, echo, createdAt));
+    this.json = new ResponseJson(this.ids, alias, echo, createdAt);
   }
 
   chunk(chunk: Record<string, unknown>): string {
