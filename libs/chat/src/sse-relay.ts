@@ -212,7 +212,11 @@ export function relaySse(events: SseReader, res: ServerResponse, options: RelayO
           }
           break;
         case 'finish_reason': {
-          const reason = FINISH_REASON.exec(data.slice(value, value + 36));
+          // Null in every chunk but the last: nothing to read there.
+          const reason =
+            data.charCodeAt(value) === 0x22 /* " */
+              ? FINISH_REASON.exec(data.slice(value, value + 36))
+              : null;
           if (reason) {
             outcome.finishReason = reason[1];
           }

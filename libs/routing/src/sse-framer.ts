@@ -48,10 +48,13 @@ export class SseFramer {
     let nextCR = text.indexOf('\r', start);
     while (nextLF !== -1 || nextCR !== -1) {
       const end = nextCR === -1 || (nextLF !== -1 && nextLF < nextCR) ? nextLF : nextCR;
-      const piece = text.slice(start, end);
-      const line = this.partial.length === 0 ? piece : this.partial + piece;
-      this.partial = '';
-      this.line(line);
+      if (this.partial.length === 0) {
+        this.line(text, start, end);
+      } else {
+        const line = this.partial + text.slice(start, end);
+        this.partial = '';
+        this.line(line, 0, line.length);
+      }
       start = end + 1;
       if (text.charCodeAt(end) === CR) {
         if (start === text.length) {
@@ -75,9 +78,10 @@ export class SseFramer {
     }
   }
 
-  private line(line: string): void {
+  /** The line `text[start, end)`: sliced only for what it carries (a `data` value). */
+  private line(text: string, start: number, end: number): void {
     this.lines++;
-    if (line.length === 0) {
+    if (start === end) {
       if (this.data !== undefined) {
         const data = this.data;
         this.data = undefined;
@@ -85,20 +89,20 @@ export class SseFramer {
       }
       return;
     }
-    const first = line.charCodeAt(0);
+    const first = text.charCodeAt(start);
     if (first === 0x3a /* ':' comment */) {
       return;
     }
     // Only the `data` field matters to a chat relay; `event`, `id` and `retry` are not used by
     // the OpenAI-compatible APIs and are dropped, as unknown fields are.
-    if (first !== 0x64 /* d */ || !line.startsWith('data')) {
+    if (first !== 0x64 /* d */ || !text.startsWith('data', start) || end - start < 4) {
       return;
     }
     let value: string;
-    if (line.length === 4) {
+    if (end - start === 4) {
       value = '';
-    } else if (line.charCodeAt(4) === 0x3a) {
-      value = line.charCodeAt(5) === 0x20 ? line.slice(6) : line.slice(5);
+    } else if (text.charCodeAt(start + 4) === 0x3a) {
+      value = text.slice(text.charCodeAt(start + 5) === 0x20 ? start + 6 : start + 5, end);
     } else {
       return; // A field named e.g. `database`: not ours.
     }
