@@ -12,6 +12,20 @@ export interface LimitScope {
   values: LimitValues;
   /** Store key prefix of this scope's counters. */
   base: string;
+  /** The counters' keys, made once (budgets: once per window), not once per request. */
+  readonly keys: ScopeKeys;
+}
+
+interface ScopeKeys {
+  readonly rpm: string;
+  readonly conc: string;
+  readonly tpm: string;
+  day?: { window: Window; key: string };
+  month?: { window: Window; key: string };
+}
+
+function scopeKeys(base: string): ScopeKeys {
+  return { rpm: `${base}:rpm`, conc: `${base}:conc`, tpm: `${base}:tpm` };
 }
 
 /** A rule with the limit it enforces and the scope it counts. */
@@ -36,11 +50,12 @@ export class LimitPlan {
   ) {
     const tag = `lim:{${encodeURIComponent(keyName)}}`;
     const { per_alias: perAlias, ...keyWide } = limits;
-    this.key = { name: '*', values: keyWide, base: `${tag}:*` };
+    this.key = { name: '*', values: keyWide, base: `${tag}:*`, keys: scopeKeys(`${tag}:*`) };
     this.scopes = Object.entries(perAlias ?? {}).map(([name, values]) => ({
       name,
       values,
       base: `${tag}:${encodeURIComponent(name)}`,
+      keys: scopeKeys(`${tag}:${encodeURIComponent(name)}`),
       ...(groups[name] && { aliases: groups[name] }),
     }));
     this.countsTokens = [this.key, ...this.scopes].some(
@@ -100,7 +115,7 @@ function rulesOf(
   if (charge.requests && v.requests_per_minute) {
     add('requests_per_minute', {
       kind: 'rate',
-      key: `${scope.base}:rpm`,
+      key: scope.keys.rpm,
       limit: v.requests_per_minute,
       periodMs: MINUTE_MS,
       cost: requestCost,
@@ -109,14 +124,14 @@ function rulesOf(
   if (charge.requests && v.concurrent_requests) {
     add('concurrent_requests', {
       kind: 'slots',
-      key: `${scope.base}:conc`,
+      key: scope.keys.conc,
       limit: v.concurrent_requests,
     });
   }
   if (v.tokens_per_minute) {
     add('tokens_per_minute', {
       kind: 'rate',
-      key: `${scope.base}:tpm`,
+      key: scope.keys.tpm,
       limit: v.tokens_per_minute,
       periodMs: MINUTE_MS,
       cost: charge.tokens,
@@ -124,9 +139,12 @@ function rulesOf(
   }
   if (v.tokens_per_day) {
     const day = utcDay(now);
+    if (scope.keys.day?.window !== day) {
+      scope.keys.day = { window: day, key: `${scope.base}:tpd:${day.id}` };
+    }
     add('tokens_per_day', {
       kind: 'budget',
-      key: `${scope.base}:tpd:${day.id}`,
+      key: scope.keys.day.key,
       limit: v.tokens_per_day,
       endsAt: day.endsAt,
       cost: charge.tokens,
@@ -134,9 +152,12 @@ function rulesOf(
   }
   if (v.tokens_per_month) {
     const month = utcMonth(now);
+    if (scope.keys.month?.window !== month) {
+      scope.keys.month = { window: month, key: `${scope.base}:tpmo:${month.id}` };
+    }
     add('tokens_per_month', {
       kind: 'budget',
-      key: `${scope.base}:tpmo:${month.id}`,
+      key: scope.keys.month.key,
       limit: v.tokens_per_month,
       endsAt: month.endsAt,
       cost: charge.tokens,

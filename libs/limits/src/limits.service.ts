@@ -14,6 +14,14 @@ import { reportRateLimits, type RateLimitView } from './rate-limit-headers';
 type LimitedRequest = IncomingMessage & { record?: RequestRecord };
 
 /**
+ * A limited request's ticket, kept on its response: a WeakMap entry per request made every
+ * scavenge walk an ephemeron table as large as the requests in flight.
+ */
+const TICKET = Symbol('limits.ticket');
+type TicketedResponse = ServerResponse & { [TICKET]?: Ticket };
+const ticketOf = (res: ServerResponse): Ticket | undefined => (res as TicketedResponse)[TICKET];
+
+/**
  * What one request holds and owes: its slots, the token rules it charged with its estimate; and
  * the per-minute standings its response reports.
  */
@@ -38,7 +46,6 @@ class Ticket implements RateLimitView {
 @Injectable()
 export class LimitsService {
   private readonly plans = new WeakMap<KeyLimits, LimitPlan>();
-  private readonly tickets = new WeakMap<ServerResponse, Ticket>();
   private readonly groups: Readonly<Record<string, readonly string[]>>;
 
   constructor(
@@ -65,7 +72,7 @@ export class LimitsService {
   /** Before the body: the key's request rate and concurrency; refuses a key whose tokens are spent. */
   async admitKey(principal: Principal, res: ServerResponse): Promise<void> {
     const plan = this.planFor(principal);
-    if (!plan || this.tickets.has(res)) {
+    if (!plan || ticketOf(res)) {
       return;
     }
     const ticket = this.open(res);
@@ -86,10 +93,10 @@ export class LimitsService {
     if (!plan) {
       return;
     }
-    if (!this.tickets.has(res)) {
+    if (!ticketOf(res)) {
       await this.admitKey(principal, res);
     }
-    const ticket = this.tickets.get(res)!;
+    const ticket = ticketOf(res)!;
     const estimate = plan.countsTokens
       ? estimatePromptTokens(request) + requestedCompletion(request)
       : 0;
@@ -133,7 +140,7 @@ export class LimitsService {
 
   private open(res: ServerResponse): Ticket {
     const ticket = new Ticket();
-    this.tickets.set(res, ticket);
+    (res as TicketedResponse)[TICKET] = ticket;
     // After the other close listeners (the SSE relay records its usage on close).
     res.once('close', () => setImmediate(() => this.settle(res, ticket)));
     return ticket;
