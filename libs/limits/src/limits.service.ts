@@ -142,7 +142,7 @@ export class LimitsService {
     const ticket = new Ticket();
     (res as TicketedResponse)[TICKET] = ticket;
     // After the other close listeners (the SSE relay records its usage on close).
-    res.once('close', () => setImmediate(() => this.settle(res, ticket)));
+    res.once('close', () => process.nextTick(() => this.settle(res, ticket)));
     return ticket;
   }
 

@@ -31,25 +31,30 @@ export function reportRateLimits(
   planned: readonly PlannedRule[],
   standings: readonly RuleStanding[],
 ): void {
+  // A trio is (re)written only when its standing changed: the headers hold the view.
+  let requests = false;
+  let tokens = false;
   planned.forEach(({ name }, i) => {
     const standing = standings[i];
     if (name === 'requests_per_minute') {
       if (!view.requests || standing.remaining < view.requests.remaining) {
         view.requests = standing;
+        requests = true;
       }
     } else if (name === 'tokens_per_minute') {
       if (!view.tokens || standing.remaining < view.tokens.remaining) {
         view.tokens = standing;
+        tokens = true;
       }
     }
   });
   if (res.headersSent) {
     return;
   }
-  if (view.requests) {
+  if (requests && view.requests) {
     setTrio(res, RATE_LIMIT_HEADERS.requests, view.requests);
   }
-  if (view.tokens) {
+  if (tokens && view.tokens) {
     setTrio(res, RATE_LIMIT_HEADERS.tokens, view.tokens);
   }
 }
