@@ -5,6 +5,7 @@ import { startBackends, type FakeBackends } from './support/backends';
 import { clearFaults, writeKeysFile } from './support/fixture';
 import { startGateway, type RunningGateway } from './support/gateway';
 import { startRedis, type RedisServer } from './support/redis';
+import { eventually } from './support/eventually';
 
 const KEYS = {
   rpm: 'sk-shared-rpm-0123456789abcdef',
@@ -36,20 +37,6 @@ const hello = {
   messages: [{ role: 'user', content: 'Reply with 5 words.' }],
 };
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `check` holds (state crosses replicas through Redis asynchronously). */
-async function eventually(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 3000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      throw new Error('condition not met in time');
-    }
-    await sleep(25);
-  }
-}
 
 describe('two replicas sharing one Redis (e2e, real redis-server)', () => {
   let redis: RedisServer;

@@ -3,6 +3,7 @@ import { startRedis, type RedisServer } from '../../../test/support/redis';
 import { LimitStore, MemoryLimitStore, type LimitRule } from './limit-store';
 import { RedisConnection } from './redis-connection';
 import { RedisLimitStore } from './redis-limit-store';
+import { eventually } from '../../../test/support/eventually';
 
 // Periods long enough that refill during a test is negligible.
 const HOUR = 3_600_000;
@@ -241,16 +242,3 @@ describe('RedisLimitStore across replicas', () => {
     }
   });
 });
-
-async function eventually(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 3000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      throw new Error('condition not met in time');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { startRedis, type RedisServer } from '../../../test/support/redis';
 import { RedisCircuitStore } from './redis-circuit-store';
 import { RedisConnection } from './redis-connection';
+import { eventually } from '../../../test/support/eventually';
 
 let redis: RedisServer;
 const connections: RedisConnection[] = [];
@@ -32,19 +33,6 @@ async function replicas(refreshMs = 60_000): Promise<[RedisCircuitStore, RedisCi
     return reply[1] === 2;
   });
   return pair;
-}
-
-async function eventually(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 3000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      throw new Error('condition not met in time');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 beforeAll(async () => {
