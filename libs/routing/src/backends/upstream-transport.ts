@@ -63,28 +63,27 @@ const agents = {
  * nor setHeader's per-header work; only its own headers are checked.
  */
 export class UpstreamEndpoint {
-  readonly url: URL;
   readonly options: Readonly<RequestOptions>;
   private readonly fixed: readonly string[];
 
   constructor(url: string | URL, headers: Readonly<Record<string, string>>) {
-    this.url = new URL(url);
-    const secure = this.url.protocol === 'https:';
+    const parsed = new URL(url);
+    const secure = parsed.protocol === 'https:';
     this.options = {
-      protocol: this.url.protocol,
-      hostname: this.url.hostname.replace(/^\[(.*)\]$/, '$1'),
-      port: this.url.port || (secure ? 443 : 80),
-      path: `${this.url.pathname}${this.url.search}`,
+      protocol: parsed.protocol,
+      hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: parsed.port || (secure ? 443 : 80),
+      path: `${parsed.pathname}${parsed.search}`,
       agent: agents[secure ? 'https:' : 'http:'],
     };
     // Credentials in the URL become Basic auth unless the backend sends its own (as node:http does).
     const basic =
-      this.url.username || this.url.password
-        ? `Basic ${Buffer.from(`${decodeURIComponent(this.url.username)}:${decodeURIComponent(this.url.password)}`).toString('base64')}`
+      parsed.username || parsed.password
+        ? `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`
         : undefined;
     const hasAuth = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
     this.fixed = rawHeaders({
-      host: this.url.host,
+      host: parsed.host,
       ...(basic && !hasAuth && { authorization: basic }),
       ...headers,
     });
