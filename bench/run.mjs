@@ -22,6 +22,14 @@ import {
 } from '../scripts/processes.mjs';
 
 const KEY = 'bench-key-0123456789';
+/** The bench key's limits: every per-key limit, far above what the bench sends (none refuses). */
+const BENCH_LIMITS = {
+  requests_per_minute: 1_000_000_000,
+  tokens_per_minute: 1_000_000_000_000,
+  concurrent_requests: 100_000,
+  tokens_per_day: 1_000_000_000_000,
+  tokens_per_month: 1_000_000_000_000,
+};
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION = Number(process.env.BENCH_DURATION_SECONDS ?? 4);
 const TTFT_SAMPLES = Number(process.env.BENCH_TTFT_SAMPLES ?? 300);
@@ -118,6 +126,9 @@ function hotPathFeatures() {
     // The chat relay on its own: the upstream's 22 events (one read) framed, scanned and written
     // to the client (a sink that keeps nothing), with the reader's timers and the relay's end.
     'chat SSE relay: frame + pass through a 20-chunk stream': relayPerStream(),
+    // Per request, for the bench key: the key's admission before the body, the alias's with the
+    // token estimate, six x-ratelimit-* headers on a real ServerResponse, the settlement on close.
+    'per-key limits in memory: two admissions + headers + settlement': limitsPerRequest(),
     // Per request: one estimate, then one fit check per hop of the chain (llama-4-scout has three).
     'prompt-size estimate + per-hop context fit': () => {
       const prompt = window.estimatePromptTokens(request);
@@ -224,19 +235,63 @@ function relayPerStream() {
   };
 }
 
-/** Mean microseconds per call, after a warm-up, over at least half a second. */
-function microseconds(fn) {
+/**
+ * The limits of the bench key as the gateway runs them in memory (no Redis), on a response that
+ * closes at once: the settlement, which waits for the other close listeners with a tick, is
+ * awaited, so nothing piles up between calls.
+ */
+function limitsPerRequest() {
+  const { LimitsService } = distRequire('./libs/limits/src/index.js');
+  const { MemoryLimitStore } = distRequire('./libs/store/src/index.js');
+  const service = new LimitsService(new MemoryLimitStore(), { limits: { groups: {} } });
+  const principal = { keyName: 'bench', limits: BENCH_LIMITS };
+  const request = JSON.parse(JSON_BODY);
+  const socket = new EventEmitter();
+  const settled = () => new Promise((resolve) => process.nextTick(resolve));
+  return async () => {
+    const req = new http.IncomingMessage(socket);
+    const { prompt_tokens: input, completion_tokens: output } = CHAT_ANSWER.usage;
+    req.record = { usage: { input, output } };
+    const res = new http.ServerResponse(req);
+    // As the pipeline does: a promise only while a shared store answers.
+    const key = service.admitKey(principal, res);
+    if (key) {
+      await key;
+    }
+    const model = service.admitModel(principal, 'llama-4-scout', request, res);
+    if (model) {
+      await model;
+    }
+    res.emit('close');
+    await settled();
+    return res.getHeader('x-ratelimit-remaining-tokens').length;
+  };
+}
+
+/**
+ * Mean microseconds per call, after a warm-up, over at least half a second. A feature that returns
+ * a promise is awaited call by call; a synchronous one runs in a plain loop.
+ */
+async function microseconds(fn) {
   let sink = 0;
-  for (let i = 0; i < 100_000; i++) {
-    sink += Number(fn()) || 0;
-  }
+  const asynchronous = fn() instanceof Promise;
+  const run = asynchronous
+    ? async (times) => {
+        for (let i = 0; i < times; i++) {
+          sink += Number(await fn()) || 0;
+        }
+      }
+    : (times) => {
+        for (let i = 0; i < times; i++) {
+          sink += Number(fn()) || 0;
+        }
+      };
+  await run(100_000);
   let n = 0;
   const t0 = process.hrtime.bigint();
   let elapsed = 0n;
   while (elapsed < 500_000_000n) {
-    for (let i = 0; i < 10_000; i++) {
-      sink += Number(fn()) || 0;
-    }
+    await run(10_000);
     n += 10_000;
     elapsed = process.hrtime.bigint() - t0;
   }
@@ -366,9 +421,7 @@ async function launchLimitedGateways(simUrl) {
   const keysFile = join(mkdtempSync(join(tmpdir(), 'bench-keys-')), 'keys.yaml');
   writeFileSync(
     keysFile,
-    `keys:\n  - name: bench\n    key: ${KEY}\n    limits: { requests_per_minute: 1000000000, ` +
-      `tokens_per_minute: 1000000000000, concurrent_requests: 100000, ` +
-      `tokens_per_day: 1000000000000, tokens_per_month: 1000000000000 }\n`,
+    `keys:\n  - name: bench\n    key: ${KEY}\n    limits: ${JSON.stringify(BENCH_LIMITS)}\n`,
   );
   const env = (port, extra = {}) =>
     gatewayEnv(port, simUrl, { METRICS_PORT: '0', GATEWAY_API_KEYS_FILE: keysFile, ...extra });
@@ -563,7 +616,7 @@ async function main() {
   const gatewayUsPerRequest = 1e6 / gwRps;
   const features = {};
   for (const [name, fn] of Object.entries(hotPathFeatures())) {
-    const us = microseconds(fn);
+    const us = await microseconds(fn);
     features[name] = { us, percentOfRequest: (100 * us) / gatewayUsPerRequest };
   }
   const agg = {};

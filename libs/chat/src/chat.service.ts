@@ -61,7 +61,10 @@ export class ChatService {
     const { principal, requestId, record, dataPolicy } = call;
     const entry = this.catalog.require(request.model, principal);
     if (principal.limits) {
-      await this.limits.admitModel(principal, entry.alias, request, res);
+      const admitting = this.limits.admitModel(principal, entry.alias, request, res);
+      if (admitting) {
+        await admitting;
+      }
     }
     if (record) {
       record.alias = entry.alias;

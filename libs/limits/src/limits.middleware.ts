@@ -10,10 +10,11 @@ export class LimitsMiddleware implements NestMiddleware {
 
   use(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): unknown {
     const principal = (req as AuthenticatedRequest).principal;
-    if (!principal?.limits) {
-      next();
-      return undefined;
+    const pending = principal?.limits ? this.limits.admitKey(principal, res) : undefined;
+    if (pending) {
+      return pending.then(() => next());
     }
-    return this.limits.admitKey(principal, res).then(() => next());
+    next();
+    return undefined;
   }
 }

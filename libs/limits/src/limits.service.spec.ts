@@ -35,6 +35,16 @@ const request = (maxTokens?: number): ChatCompletionRequest => ({
 
 const settled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** What a synchronous admission threw. */
+function refusalOf(admission: () => unknown): unknown {
+  try {
+    admission();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('admitted');
+}
+
 describe('LimitsService', () => {
   let store: MemoryLimitStore;
   let settles: Array<{ adjustments: readonly Adjustment[]; lease?: SlotLease }>;
@@ -59,9 +69,10 @@ describe('LimitsService', () => {
       per_alias: { cloud: { concurrent_requests: 1 } },
     });
     const res = fakeResponse();
-    await sut.admitKey(who, res);
-    await sut.admitModel(who, 'gpt-5.5-pro', request(), res);
-    await expect(sut.admitKey(who, fakeResponse())).rejects.toMatchObject({
+    // In memory, an admission answers at once: no promise.
+    expect(sut.admitKey(who, res)).toBeUndefined();
+    expect(sut.admitModel(who, 'gpt-5.5-pro', request(), res)).toBeUndefined();
+    expect(refusalOf(() => sut.admitKey(who, fakeResponse()))).toMatchObject({
       status: 429,
       code: 'rate_limit_exceeded',
     });
@@ -72,8 +83,52 @@ describe('LimitsService', () => {
       ['lim:{team-a}:*:conc'],
       ['lim:{team-a}:cloud:conc'],
     ]);
-    const again = fakeResponse();
-    await expect(sut.admitKey(who, again)).resolves.toBeUndefined();
+    expect(sut.admitKey(who, fakeResponse())).toBeUndefined();
+  });
+
+  it('settles only the token limits: a per-alias request rate keeps its count', async () => {
+    const who = principal({
+      per_alias: { 'gpt-5.5-pro': { requests_per_minute: 2, tokens_per_day: 10_000 } },
+    });
+    for (let i = 0; i < 2; i++) {
+      // Each asks room for 1,000 tokens and uses 100: 1,004 go back to the day's budget.
+      const res = fakeResponse({ usage: { input: 90, output: 10 } });
+      expect(sut.admitKey(who, res)).toBeUndefined();
+      expect(sut.admitModel(who, 'gpt-5.5-pro', request(1000), res)).toBeUndefined();
+      res.closeNow();
+      await settled();
+    }
+    expect(settles.map((s) => s.adjustments.map((a) => [a.rule.key, a.delta]))).toEqual([
+      [[expect.stringMatching(/:tpd:/), 100 - 1104]],
+      [[expect.stringMatching(/:tpd:/), 100 - 1104]],
+    ]);
+    expect(
+      refusalOf(() => sut.admitModel(who, 'gpt-5.5-pro', request(1000), fakeResponse())),
+    ).toMatchObject({ status: 429, message: expect.stringMatching(/requests_per_minute \(2\)/) });
+    const day = (await sut.standings(who)).find((s) => s.planned.name === 'tokens_per_day');
+    expect(day?.standing.remaining).toBe(10_000 - 200);
+  });
+
+  it('gives back what an admission charged when the response ended while the store answered', async () => {
+    let answer!: () => void;
+    const slow = new MemoryLimitStore();
+    const admit = slow.admit.bind(slow);
+    const later = Object.assign(Object.create(slow) as MemoryLimitStore, {
+      admit: (rules: Parameters<typeof admit>[0]) =>
+        new Promise((resolve) => (answer = () => resolve(admit(rules)))),
+    });
+    const service = new LimitsService(later, config);
+    const who = principal({ concurrent_requests: 1, tokens_per_day: 10_000 });
+    const res = fakeResponse();
+    const admitting = service.admitKey(who, res);
+    res.closeNow(); // The client left before the shared store answered.
+    await settled();
+    answer();
+    await admitting;
+    const fresh = fakeResponse();
+    const next = service.admitKey(who, fresh);
+    answer();
+    await expect(next).resolves.toBeUndefined(); // The slot went back.
   });
 
   it('settles the token estimate on the usage the record carries', async () => {
@@ -102,7 +157,9 @@ describe('LimitsService', () => {
   it('refuses a request estimated above a whole tokens_per_minute, telling SDKs not to retry', async () => {
     const who = principal({ per_alias: { 'gpt-5.5-pro': { tokens_per_minute: 500 } } });
     const res = fakeResponse();
-    await expect(sut.admitModel(who, 'gpt-5.5-pro', request(1000), res)).rejects.toMatchObject({
+    await expect(
+      Promise.resolve().then(() => sut.admitModel(who, 'gpt-5.5-pro', request(1000), res)),
+    ).rejects.toMatchObject({
       status: 429,
       code: 'rate_limit_exceeded',
       headers: expect.objectContaining({ 'x-should-retry': 'false' }),

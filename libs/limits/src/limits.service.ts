@@ -1,10 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '@app/auth';
-import { GATEWAY_CONFIG, type GatewayConfig, type KeyLimits } from '@app/config';
+import { GATEWAY_CONFIG, type GatewayConfig, type KeyLimits, type LimitName } from '@app/config';
 import { estimatePromptTokens, requestedCompletion } from '@app/constraints';
 import type { ChatCompletionRequest } from '@app/contracts';
-import { LimitStore, type Adjustment, type RuleStanding, type SlotLease } from '@app/store';
+import {
+  LimitStore,
+  type Adjustment,
+  type Admission,
+  type LimitRule,
+  type RuleStanding,
+  type SlotLease,
+} from '@app/store';
 import type { RequestRecord } from '@app/telemetry';
 import { LimitPlan, type PlannedRule } from './limit-plan';
 import { LimitsUnavailableError, QuotaExceededError, RateLimitExceededError } from './limit.error';
@@ -13,13 +20,17 @@ import { reportRateLimits, type RateLimitView } from './rate-limit-headers';
 /** TelemetryMiddleware, first on every request, gives it a record; the chat service fills its usage. */
 type LimitedRequest = IncomingMessage & { record?: RequestRecord };
 
-/**
- * A limited request's ticket, kept on its response: a WeakMap entry per request made every
- * scavenge walk an ephemeron table as large as the requests in flight.
- */
+/** A limited request's ticket, kept on its response (a WeakMap would be an ephemeron table per scavenge). */
 const TICKET = Symbol('limits.ticket');
 type TicketedResponse = ServerResponse & { [TICKET]?: Ticket };
 const ticketOf = (res: ServerResponse): Ticket | undefined => (res as TicketedResponse)[TICKET];
+
+/** The limits that count tokens: charged with the estimate, then settled on the real usage. */
+const TOKEN_LIMITS: ReadonlySet<LimitName> = new Set([
+  'tokens_per_minute',
+  'tokens_per_day',
+  'tokens_per_month',
+]);
 
 /**
  * What one request holds and owes: its slots, the token rules it charged with its estimate; and
@@ -32,6 +43,36 @@ class Ticket implements RateLimitView {
   settled = false;
   requests?: RuleStanding;
   tokens?: RuleStanding;
+
+  constructor(readonly store: LimitStore) {}
+}
+
+/** The response's `close` listener: one function for every request, the ticket found on `this`. */
+function onClose(this: TicketedResponse): void {
+  // After the other close listeners (the SSE relay records its usage on close).
+  process.nextTick(settle, this);
+}
+
+/** Once per request: the slots go back, and the token rules get actual − estimate. */
+function settle(res: TicketedResponse): void {
+  const ticket = res[TICKET];
+  if (!ticket || ticket.settled) {
+    return;
+  }
+  ticket.settled = true;
+  const usage = (res.req as LimitedRequest).record?.usage;
+  const actual = usage
+    ? usage.input + usage.output
+    : res.statusCode >= 400
+      ? 0 // Refused or failed before anything was served: nothing to bill.
+      : ticket.estimate; // Served, but the upstream reported no usage: the estimate stands.
+  const delta = actual - ticket.estimate;
+  const adjustments = delta === 0 ? [] : ticket.charged.map((rule) => ({ rule, delta }));
+  const leases = ticket.leases;
+  void ticket.store.settle(adjustments, leases[0]);
+  for (let i = 1; i < leases.length; i++) {
+    void ticket.store.settle([], leases[i]);
+  }
 }
 
 /**
@@ -41,7 +82,8 @@ class Ticket implements RateLimitView {
  * alias and the prompt are known: the alias's (and its groups') limits, and every token limit
  * charged with the estimate (prompt estimate + the completion tokens asked for). When the response
  * ends, however it ends, the slots are handed back exactly once and the estimate is settled on the
- * real usage. Keys without limits cost nothing here.
+ * real usage. Keys without limits cost nothing here; with the limits in this process's memory, an
+ * admission returns at once (no promise, no turn of the event loop).
  */
 @Injectable()
 export class LimitsService {
@@ -69,60 +111,46 @@ export class LimitsService {
     return plan;
   }
 
-  /** Before the body: the key's request rate and concurrency; refuses a key whose tokens are spent. */
-  async admitKey(principal: Principal, res: ServerResponse): Promise<void> {
+  /**
+   * Before the body: the key's request rate and concurrency; refuses a key whose tokens are spent.
+   * A promise only while a shared store answers.
+   */
+  admitKey(principal: Principal, res: ServerResponse): void | Promise<void> {
     const plan = this.planFor(principal);
     if (!plan || ticketOf(res)) {
-      return;
+      return undefined;
     }
-    const ticket = this.open(res);
+    const ticket = new Ticket(this.store);
+    (res as TicketedResponse)[TICKET] = ticket;
+    res.on('close', onClose);
     const planned = plan.keyRules(Date.now());
-    if (planned.length > 0) {
-      await this.charge(ticket, planned, res, principal.keyName);
-    }
+    return planned.length > 0
+      ? this.charge(ticket, planned, res, principal.keyName, undefined)
+      : undefined;
   }
 
-  /** Once the alias and prompt are known: the alias's limits and the token estimate. */
-  async admitModel(
+  /**
+   * Once the alias and prompt are known: the alias's limits and the token estimate. A promise
+   * only while a shared store answers.
+   */
+  admitModel(
     principal: Principal,
     alias: string,
     request: ChatCompletionRequest,
     res: ServerResponse,
-  ): Promise<void> {
+  ): void | Promise<void> {
     const plan = this.planFor(principal);
     if (!plan) {
-      return;
+      return undefined;
     }
     if (!ticketOf(res)) {
-      await this.admitKey(principal, res);
-    }
-    const ticket = ticketOf(res)!;
-    const estimate = plan.countsTokens
-      ? estimatePromptTokens(request) + requestedCompletion(request)
-      : 0;
-    const planned = plan.aliasRules(alias, estimate, Date.now());
-    if (planned.length === 0) {
-      return;
-    }
-    const tooLarge = planned.find((p) => p.name === 'tokens_per_minute' && estimate > p.rule.limit);
-    if (tooLarge) {
-      // Refused before any charge; the response still reports where the limits stand.
-      const standings = await this.store.standings(planned.map((p) => p.rule));
-      reportRateLimits(res, ticket, planned, standings);
-      throw new RateLimitExceededError(
-        `Request too large: it is estimated at ${estimate} tokens (prompt plus the completion asked for), over ` +
-          `${describe(tooLarge, principal.keyName)}; send a shorter prompt or a lower max_tokens.`,
-        60_000,
-        false,
-      );
-    }
-    await this.charge(ticket, planned, res, principal.keyName);
-    ticket.estimate = estimate;
-    for (const { rule } of planned) {
-      if (rule.kind !== 'slots' && rule.cost > 0) {
-        ticket.charged.push(rule);
+      // Reached without the pipeline's LimitsMiddleware: the key's rules first.
+      const pending = this.admitKey(principal, res);
+      if (pending) {
+        return pending.then(() => this.admitAlias(plan, principal.keyName, alias, request, res));
       }
     }
+    return this.admitAlias(plan, principal.keyName, alias, request, res);
   }
 
   /** Where every limit of the caller stands now (charges nothing). */
@@ -138,21 +166,78 @@ export class LimitsService {
     return planned.map((p, i) => ({ planned: p, standing: standings[i] }));
   }
 
-  private open(res: ServerResponse): Ticket {
-    const ticket = new Ticket();
-    (res as TicketedResponse)[TICKET] = ticket;
-    // After the other close listeners (the SSE relay records its usage on close).
-    res.once('close', () => process.nextTick(() => this.settle(res, ticket)));
-    return ticket;
+  private admitAlias(
+    plan: LimitPlan,
+    keyName: string,
+    alias: string,
+    request: ChatCompletionRequest,
+    res: ServerResponse,
+  ): void | Promise<void> {
+    const ticket = ticketOf(res)!;
+    const estimate = plan.countsTokens
+      ? estimatePromptTokens(request) + requestedCompletion(request)
+      : 0;
+    const planned = plan.aliasRules(alias, estimate, Date.now());
+    if (planned.length === 0) {
+      return undefined;
+    }
+    const tooLarge = planned.find((p) => p.name === 'tokens_per_minute' && estimate > p.rule.limit);
+    if (tooLarge) {
+      return this.refuseTooLarge(ticket, planned, res, tooLarge, estimate, keyName);
+    }
+    return this.charge(ticket, planned, res, keyName, estimate);
   }
 
-  private async charge(
+  /** Refused before any charge; the response still reports where the limits stand. */
+  private async refuseTooLarge(
+    ticket: Ticket,
+    planned: PlannedRule[],
+    res: ServerResponse,
+    tooLarge: PlannedRule,
+    estimate: number,
+    keyName: string,
+  ): Promise<never> {
+    const standings = await this.store.standings(planned.map((p) => p.rule));
+    reportRateLimits(res, ticket, planned, standings);
+    throw new RateLimitExceededError(
+      `Request too large: it is estimated at ${estimate} tokens (prompt plus the completion asked for), over ` +
+        `${describe(tooLarge, keyName)}; send a shorter prompt or a lower max_tokens.`,
+      60_000,
+      false,
+    );
+  }
+
+  /**
+   * Admits `planned`, or throws the refusal. `estimate` is what its token rules charge (the model
+   * step), to be settled on the real usage; the key step (undefined) only checks its token rules.
+   */
+  private charge(
     ticket: Ticket,
     planned: PlannedRule[],
     res: ServerResponse,
     keyName: string,
-  ): Promise<void> {
-    const admission = await this.store.admit(planned.map((p) => p.rule));
+    estimate: number | undefined,
+  ): void | Promise<void> {
+    const rules: LimitRule[] = [];
+    for (const p of planned) {
+      rules.push(p.rule);
+    }
+    const admission = this.store.admit(rules);
+    if (admission instanceof Promise) {
+      return admission.then((a) => this.admitted(ticket, planned, res, keyName, estimate, a));
+    }
+    this.admitted(ticket, planned, res, keyName, estimate, admission);
+    return undefined;
+  }
+
+  private admitted(
+    ticket: Ticket,
+    planned: PlannedRule[],
+    res: ServerResponse,
+    keyName: string,
+    estimate: number | undefined,
+    admission: Admission,
+  ): void {
     if (!admission.ok && 'unavailable' in admission) {
       throw new LimitsUnavailableError();
     }
@@ -160,33 +245,26 @@ export class LimitsService {
     if (!admission.ok) {
       throw refusal(planned[admission.refused], admission.retryAfterMs, keyName);
     }
-    if (admission.lease) {
-      if (ticket.settled) {
-        void this.store.settle([], admission.lease); // The response ended while we waited.
-      } else {
-        ticket.leases.push(admission.lease);
+    const charged: Adjustment['rule'][] = [];
+    if (estimate !== undefined) {
+      for (const { name, rule } of planned) {
+        if (rule.kind !== 'slots' && TOKEN_LIMITS.has(name)) {
+          charged.push(rule);
+        }
       }
     }
-  }
-
-  /** Once per request: the slots go back, and the token rules get actual − estimate. */
-  private settle(res: ServerResponse, ticket: Ticket): void {
     if (ticket.settled) {
+      // The response ended while a shared store was answering: nothing was served, all goes back.
+      const back = charged.map((rule) => ({ rule, delta: -(estimate ?? 0) }));
+      void this.store.settle(back, admission.lease);
       return;
     }
-    ticket.settled = true;
-    const usage = (res.req as LimitedRequest).record?.usage;
-    const actual = usage
-      ? usage.input + usage.output
-      : res.statusCode >= 400
-        ? 0 // Refused or failed before anything was served: nothing to bill.
-        : ticket.estimate; // Served, but the upstream reported no usage: the estimate stands.
-    const delta = actual - ticket.estimate;
-    const adjustments = delta === 0 ? [] : ticket.charged.map((rule) => ({ rule, delta }));
-    const [first, ...rest] = ticket.leases;
-    void this.store.settle(adjustments, first);
-    for (const lease of rest) {
-      void this.store.settle([], lease);
+    if (admission.lease) {
+      ticket.leases.push(admission.lease);
+    }
+    if (estimate !== undefined) {
+      ticket.estimate = estimate;
+      ticket.charged = charged;
     }
   }
 }

@@ -32,30 +32,29 @@ export function reportRateLimits(
   standings: readonly RuleStanding[],
 ): void {
   // A trio is (re)written only when its standing changed: the headers hold the view.
-  let requests = false;
-  let tokens = false;
-  planned.forEach(({ name }, i) => {
+  const requestsBefore = view.requests;
+  const tokensBefore = view.tokens;
+  for (let i = 0; i < planned.length; i++) {
+    const name = planned[i].name;
     const standing = standings[i];
     if (name === 'requests_per_minute') {
       if (!view.requests || standing.remaining < view.requests.remaining) {
         view.requests = standing;
-        requests = true;
       }
     } else if (name === 'tokens_per_minute') {
       if (!view.tokens || standing.remaining < view.tokens.remaining) {
         view.tokens = standing;
-        tokens = true;
       }
     }
-  });
+  }
   if (res.headersSent) {
     return;
   }
-  if (requests && view.requests) {
-    setTrio(res, RATE_LIMIT_HEADERS.requests, view.requests);
+  if (view.requests !== requestsBefore) {
+    setTrio(res, RATE_LIMIT_HEADERS.requests, view.requests!, requestsBefore);
   }
-  if (tokens && view.tokens) {
-    setTrio(res, RATE_LIMIT_HEADERS.tokens, view.tokens);
+  if (view.tokens !== tokensBefore) {
+    setTrio(res, RATE_LIMIT_HEADERS.tokens, view.tokens!, tokensBefore);
   }
 }
 
@@ -63,8 +62,11 @@ function setTrio(
   res: ServerResponse,
   [limit, remaining, reset]: readonly [string, string, string],
   standing: RuleStanding,
+  before: RuleStanding | undefined,
 ): void {
-  res.setHeader(limit, String(standing.limit));
+  if (standing.limit !== before?.limit) {
+    res.setHeader(limit, String(standing.limit));
+  }
   res.setHeader(remaining, String(standing.remaining));
   res.setHeader(reset, formatDuration(standing.resetMs));
 }

@@ -94,7 +94,7 @@ describe.each([
 
   it('admits exactly K of many concurrent requests for K slots', async () => {
     const rule = slots('race', 3);
-    const outcomes = await Promise.all(Array.from({ length: 40 }, () => sut.admit([rule])));
+    const outcomes = await Promise.all(Array.from({ length: 40 }, async () => sut.admit([rule])));
     expect(outcomes.filter((o) => o.ok)).toHaveLength(3);
   });
 
@@ -129,8 +129,8 @@ describe('MemoryLimitStore.drain', () => {
     const rpm = rate('rpm', 60, 1, 60_000);
     const day: LimitRule = { kind: 'budget', key: 'day', limit: 100, endsAt: now + HOUR, cost: 30 };
     const ended: LimitRule = { kind: 'budget', key: 'ended', limit: 100, endsAt: now + 1, cost: 5 };
-    expect(sut.admitNow([rpm, rate('rpm', 60, 9, 60_000), day, ended]).ok).toBe(true);
-    expect(sut.admitNow([slots('conc', 1)]).ok).toBe(true);
+    expect(sut.admit([rpm, rate('rpm', 60, 9, 60_000), day, ended]).ok).toBe(true);
+    expect(sut.admit([slots('conc', 1)]).ok).toBe(true);
     now += 2_000; // Two requests' worth refilled; the `ended` window is over.
     expect(sut.drain()).toEqual([
       { rule: { kind: 'rate', key: 'rpm', limit: 60, periodMs: 60_000, cost: 0 }, delta: 8 },
@@ -140,9 +140,9 @@ describe('MemoryLimitStore.drain', () => {
       },
     ]);
     expect(sut.drain()).toEqual([]);
-    const fresh = sut.admitNow([rpm, day]);
+    const fresh = sut.admit([rpm, day]);
     expect(fresh.ok && fresh.standings.map((s) => s.remaining)).toEqual([59, 70]);
-    expect(sut.admitNow([slots('conc', 1)]).ok).toBe(false);
+    expect(sut.admit([slots('conc', 1)]).ok).toBe(false);
   });
 });
 

@@ -44,13 +44,14 @@ export interface Adjustment {
 /**
  * Limit state: token buckets, calendar budgets and concurrency slots. Every admission is atomic:
  * all of its rules pass and are charged together, or none is charged (no read-modify-write race
- * between replicas).
+ * between replicas). A store in this process's memory answers at once, without a promise: the
+ * request path then takes no turn of the event loop for its limits.
  */
 export abstract class LimitStore {
   /** Checks every rule; when all pass, charges them and takes the slots. */
-  abstract admit(rules: readonly LimitRule[]): Promise<Admission>;
+  abstract admit(rules: readonly LimitRule[]): Admission | Promise<Admission>;
   /** Applies corrections and hands back the slots of `lease`. */
-  abstract settle(adjustments: readonly Adjustment[], lease?: SlotLease): Promise<void>;
+  abstract settle(adjustments: readonly Adjustment[], lease?: SlotLease): void | Promise<void>;
   /** Where each rule stands now, charging nothing. */
   abstract standings(rules: readonly LimitRule[]): Promise<RuleStanding[]>;
 }
@@ -92,29 +93,26 @@ export class MemoryLimitStore extends LimitStore {
     super();
   }
 
-  admit(rules: readonly LimitRule[]): Promise<Admission> {
-    return Promise.resolve(this.admitNow(rules));
-  }
-
-  /** {@link admit}, synchronously (the Redis store's fallback uses it too). */
-  admitNow(rules: readonly LimitRule[]): Admission {
+  /** Synchronous: the Redis store's fallback calls it too. */
+  admit(rules: readonly LimitRule[]): Admission {
     const now = this.clock();
     const standings: RuleStanding[] = [];
-    let refused = -1;
-    let retryAfterMs = 0;
-    rules.forEach((rule, i) => {
-      const { standing, waitMs } = this.check(rule, now);
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i];
+      const standing = this.standing(rule, now);
       standings.push(standing);
-      if (waitMs > 0 && refused < 0) {
-        refused = i;
-        retryAfterMs = waitMs;
+      const waitMs = this.waitMs(rule, standing, now);
+      if (waitMs > 0) {
+        // Nothing is charged; the remaining rules still report where they stand.
+        for (let j = i + 1; j < rules.length; j++) {
+          standings.push(this.standing(rules[j], now));
+        }
+        return { ok: false, standings, refused: i, retryAfterMs: waitMs };
       }
-    });
-    if (refused >= 0) {
-      return { ok: false, standings, refused, retryAfterMs };
     }
     let lease: SlotLease | undefined;
-    rules.forEach((rule, i) => {
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i];
       if (rule.kind === 'rate') {
         const level = bucketLevel(this.buckets.get(rule.key), rule.limit, rule.periodMs, now);
         this.setBucket(rule, level - rule.cost, now);
@@ -122,7 +120,7 @@ export class MemoryLimitStore extends LimitStore {
       } else if (rule.kind === 'budget') {
         const budget = this.budget(rule, now);
         budget.used += rule.cost;
-        standings[i] = { ...standings[i], remaining: Math.max(0, rule.limit - budget.used) };
+        standings[i].remaining = Math.max(0, rule.limit - budget.used);
       } else {
         lease ??= { id: `m${++this.leases}`, keys: [], shared: false };
         (lease.keys as string[]).push(rule.key);
@@ -132,18 +130,14 @@ export class MemoryLimitStore extends LimitStore {
           this.slots.set(rule.key, held);
         }
         held.add(lease.id);
-        standings[i] = { ...standings[i], remaining: rule.limit - held.size };
+        standings[i].remaining = rule.limit - held.size;
       }
-    });
-    return { ok: true, standings, ...(lease && { lease }) };
+    }
+    return lease ? { ok: true, standings, lease } : { ok: true, standings };
   }
 
-  settle(adjustments: readonly Adjustment[], lease?: SlotLease): Promise<void> {
-    this.settleNow(adjustments, lease);
-    return Promise.resolve();
-  }
-
-  settleNow(adjustments: readonly Adjustment[], lease?: SlotLease): void {
+  /** Synchronous: the Redis store's fallback calls it too. */
+  settle(adjustments: readonly Adjustment[], lease?: SlotLease): void {
     const now = this.clock();
     for (const { rule, delta } of adjustments) {
       if (delta === 0) {
@@ -195,33 +189,41 @@ export class MemoryLimitStore extends LimitStore {
 
   standings(rules: readonly LimitRule[]): Promise<RuleStanding[]> {
     const now = this.clock();
-    return Promise.resolve(rules.map((rule) => this.check(rule, now).standing));
+    return Promise.resolve(rules.map((rule) => this.standing(rule, now)));
   }
 
-  /** Where a rule stands, and how long until it would pass (0: it passes now). */
-  private check(rule: LimitRule, now: number): { standing: RuleStanding; waitMs: number } {
+  /** Where a rule stands (a new object: an admission updates it). */
+  private standing(rule: LimitRule, now: number): RuleStanding {
     if (rule.kind === 'rate') {
-      const level = bucketLevel(this.buckets.get(rule.key), rule.limit, rule.periodMs, now);
-      const need = Math.max(rule.cost, 1);
-      const waitMs =
-        level >= need ? 0 : Math.max(1, Math.ceil(((need - level) * rule.periodMs) / rule.limit));
-      return { standing: rateStanding(rule, level), waitMs };
+      return rateStanding(
+        rule,
+        bucketLevel(this.buckets.get(rule.key), rule.limit, rule.periodMs, now),
+      );
     }
     if (rule.kind === 'budget') {
       const used = this.budgets.get(rule.key)?.used ?? 0;
-      const standing = {
+      return {
         limit: rule.limit,
         remaining: Math.max(0, rule.limit - used),
         resetMs: Math.max(0, rule.endsAt - now),
       };
-      const fits = used + Math.max(rule.cost, 1) <= rule.limit;
-      return { standing, waitMs: fits ? 0 : Math.max(1, standing.resetMs) };
     }
     const held = this.slots.get(rule.key)?.size ?? 0;
-    return {
-      standing: { limit: rule.limit, remaining: Math.max(0, rule.limit - held), resetMs: 0 },
-      waitMs: held < rule.limit ? 0 : 1000,
-    };
+    return { limit: rule.limit, remaining: Math.max(0, rule.limit - held), resetMs: 0 };
+  }
+
+  /** How long until `rule`, standing at `standing`, would pass (0: it passes now). */
+  private waitMs(rule: LimitRule, standing: RuleStanding, now: number): number {
+    if (rule.kind === 'rate') {
+      const level = bucketLevel(this.buckets.get(rule.key), rule.limit, rule.periodMs, now);
+      const need = Math.max(rule.cost, 1);
+      return level >= need ? 0 : Math.max(1, Math.ceil(((need - level) * rule.periodMs) / rule.limit));
+    }
+    if (rule.kind === 'budget') {
+      const used = rule.limit - standing.remaining;
+      return used + Math.max(rule.cost, 1) <= rule.limit ? 0 : Math.max(1, standing.resetMs);
+    }
+    return standing.remaining > 0 ? 0 : 1000;
   }
 
   private setBucket(rule: Extract<LimitRule, { kind: 'rate' }>, level: number, now: number): void {

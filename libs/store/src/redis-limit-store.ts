@@ -201,13 +201,13 @@ export class RedisLimitStore extends LimitStore {
     this.conn.countFallback();
     if (this.policy === 'open') {
       // Admitted unchecked, but counted: the shared windows and budgets get it once Redis returns.
-      this.local.settleNow(charges(rules));
+      this.local.settle(charges(rules));
       return { ok: true, standings: rules.map(unlimited) };
     }
     if (this.policy === 'closed') {
       return { ok: false, unavailable: true };
     }
-    return this.local.admitNow(rules);
+    return this.local.admit(rules);
   }
 
   async settle(adjustments: readonly Adjustment[], lease?: SlotLease): Promise<void> {
@@ -215,7 +215,7 @@ export class RedisLimitStore extends LimitStore {
       this.held.delete(lease.id);
     }
     if (lease && !lease.shared) {
-      this.local.settleNow([], lease);
+      this.local.settle([], lease);
     }
     const sharedLease = lease?.shared ? lease : undefined;
     const moves = adjustments.filter((a) => a.delta !== 0);
@@ -324,7 +324,7 @@ export class RedisLimitStore extends LimitStore {
 
   /** Redis is out: the corrections count here, and the shared slots are handed back on its return. */
   private defer(moves: readonly Adjustment[], lease?: SlotLease): void {
-    this.local.settleNow(moves);
+    this.local.settle(moves);
     if (lease) {
       const now = Date.now();
       // A slot whose lease has run out is free in Redis already: no need to remember it.
@@ -352,7 +352,7 @@ export class RedisLimitStore extends LimitStore {
         `Counts made while Redis was out added to it: ${moves.length} counters, ${releases.length} slots handed back`,
       );
     } catch (err) {
-      this.local.settleNow(moves);
+      this.local.settle(moves);
       this.releases = [...releases, ...this.releases];
       this.conn.commandFailed(err);
     }
