@@ -189,7 +189,9 @@ function telemetryPerRequest(level) {
 /**
  * One relayed stream as the gateway runs it once the first event is in: an SseReader over an
  * upstream response that delivers the simulator's bytes in one chunk, relayed to a client that
- * takes every write. Synchronous: the fakes emit their events inline.
+ * takes every write. The fakes emit their events inline; the call is awaited, so the reader's
+ * promise reactions run between streams as they do in the gateway (run back to back in one
+ * synchronous loop, they would keep every reader alive and time the garbage collector instead).
  */
 function relayPerStream() {
   const routing = distRequire('./libs/routing/src/index.js');
@@ -231,7 +233,7 @@ function relayPerStream() {
     upstream.emit('end');
     const client = new Client();
     chat.relaySse(events, client, { alias: 'llama-4-scout', stallTimeoutMs: 60_000, usageAdded: true });
-    return client.n;
+    return Promise.resolve(client.n);
   };
 }
 

@@ -475,8 +475,9 @@ export class ResponsesStreamTranslator implements SseTranslator {
     return `event: ${type}\ndata: ${data}\n\n`;
   }
 
+  /** `{type, sequence_number, ...fields}` as JSON, written around the fields' own JSON (no copy of them). */
   private event(type: string, fields: Record<string, unknown>): string {
-    const data = JSON.stringify({ type, sequence_number: this.seq++, ...fields });
+    const data = `{"type":"${type}","sequence_number":${this.seq++},${JSON.stringify(fields).slice(1)}`;
     return `event: ${type}\ndata: ${data}\n\n`;
   }
 }
