@@ -226,8 +226,17 @@ export class MemoryLimitStore extends LimitStore {
     return standing.remaining > 0 ? 0 : 1000;
   }
 
+  /** Updates the bucket in place: a new object per charge would be one more store into the old space. */
   private setBucket(rule: Extract<LimitRule, { kind: 'rate' }>, level: number, now: number): void {
-    this.buckets.set(rule.key, { level, at: now, limit: rule.limit, periodMs: rule.periodMs });
+    const bucket = this.buckets.get(rule.key);
+    if (bucket) {
+      bucket.level = level;
+      bucket.at = now;
+      bucket.limit = rule.limit;
+      bucket.periodMs = rule.periodMs;
+    } else {
+      this.buckets.set(rule.key, { level, at: now, limit: rule.limit, periodMs: rule.periodMs });
+    }
   }
 
   private budget(rule: Extract<LimitRule, { kind: 'budget' }>, now: number): Budget {
