@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import {
   buildIfNeeded,
-  GATEWAY_MAIN,
+  GATEWAY_COMMAND,
   portFree,
   processGroup,
   SIM_MAIN,
@@ -241,8 +241,8 @@ async function main() {
     },
   });
   // Children get their own process group: Ctrl-C reaches only this script, which stops them once.
-  const launch = (name, file, extraEnv) =>
-    children.launch(name, [process.execPath, file], extraEnv, {
+  const launch = (name, command, extraEnv) =>
+    children.launch(name, command, extraEnv, {
       stdout: 'inherit',
       detached: true,
     });
@@ -251,7 +251,7 @@ async function main() {
   process.on('SIGHUP', () => stop(0));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
-  const sim = launch('upstream-sim', SIM_MAIN, {
+  const sim = launch('upstream-sim', [process.execPath, SIM_MAIN], {
     SIM_INSTANCES: [
       `vllm:vllm:${ports.vllm}`,
       `ollama-cloud:ollama:${ports['ollama-cloud']}:${CLOUD_KEYS['ollama-cloud']}`,
@@ -275,7 +275,7 @@ async function main() {
     stop(1);
     return;
   }
-  const gatewayProc = launch('gateway', GATEWAY_MAIN, {
+  const gatewayProc = launch('gateway', GATEWAY_COMMAND, {
     PORT: String(port),
     METRICS_PORT: String(metricsPort),
     HOST: '127.0.0.1',

@@ -10,7 +10,7 @@ import { PNG } from 'pngjs';
 import {
   buildIfNeeded,
   freePort,
-  GATEWAY_MAIN,
+  GATEWAY_COMMAND,
   processGroup,
   rssMb,
   SIM_MAIN,
@@ -66,7 +66,7 @@ async function main() {
     SIM_HOST: '127.0.0.1',
     SIM_TTFT_MS: '200',
   });
-  const gateway = children.launch('gateway', [process.execPath, GATEWAY_MAIN], {
+  const gateway = children.launch('gateway', GATEWAY_COMMAND, {
     PORT: String(port),
     METRICS_PORT: String(metrics),
     HOST: '127.0.0.1',

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import {
   buildIfNeeded,
   freePort,
-  GATEWAY_MAIN,
+  GATEWAY_COMMAND,
   processGroup,
   ROOT,
   rssMb,
@@ -173,7 +173,7 @@ async function main() {
     .replace(/stream_max_event_bytes: \d+/, 'stream_max_event_bytes: 1048576');
   const configFile = join(mkdtempSync(join(tmpdir(), 'soak-')), 'gateway.yaml');
   writeFileSync(configFile, config);
-  const gateway = children.launch('gateway', [process.execPath, GATEWAY_MAIN], {
+  const gateway = children.launch('gateway', GATEWAY_COMMAND, {
     GATEWAY_CONFIG: configFile,
     PORT: String(port),
     HOST: '127.0.0.1',

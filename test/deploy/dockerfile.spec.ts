@@ -104,12 +104,14 @@ describe('Dockerfile', () => {
     expect(healthcheck).toContain(`process.env.PORT || ${GATEWAY.port}`);
   });
 
-  it('stops with SIGTERM, delivered to node through tini', () => {
+  it('stops with SIGTERM, delivered to node through tini, started as start:prod says', () => {
     expect(args(last('STOPSIGNAL'))).toEqual(['SIGTERM']);
     expect(execForm(last('ENTRYPOINT'))).toEqual(['/usr/bin/tini', '--']);
-    const cmd = execForm(last('CMD'));
-    expect(cmd[0]).toBe('node');
-    expect(cmd[1]).toBe('dist/apps/gateway/apps/gateway/src/main.js');
+    // The image starts the gateway as `npm run start:prod` does (flags included), without npm.
+    const start = (JSON.parse(readRepoFile('package.json')) as { scripts: Record<string, string> })
+      .scripts['start:prod'];
+    expect(execForm(last('CMD'))).toEqual(start.split(' '));
+    expect(start).toMatch(/^node (--[a-z-]+ )*dist\/apps\/gateway\/apps\/gateway\/src\/main\.js$/);
   });
 
   it('sets PORT to the exposed port', () => {
