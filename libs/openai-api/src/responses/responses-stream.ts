@@ -81,6 +81,7 @@ export class ResponseJson {
 }
 
 const NO_DETAILS = { error: null, incomplete_details: null } as const;
+const EMPTY_TEXT_PART = JSON.stringify(outputText(''));
 /** The constant fields, in emptyResponse's order, without their braces. */
 const CONSTANTS_JSON = JSON.stringify(RESPONSE_CONSTANTS).slice(1, -1);
 
@@ -259,16 +260,15 @@ export class ResponsesStreamTranslator implements SseTranslator {
         text: '',
       };
       this.open = open;
-      out += this.event('response.output_item.added', {
-        output_index: open.index,
-        item: messageItem(open.id, '', 'in_progress'),
-      });
-      out += this.event('response.content_part.added', {
-        item_id: open.id,
-        output_index: open.index,
-        content_index: 0,
-        part: outputText(''),
-      });
+      // Every stream's one message item opens with these two: written from templates (ids are
+      // [a-z0-9_]); the same bytes as `event()` with messageItem(id, '', 'in_progress') and outputText('').
+      out +=
+        `event: response.output_item.added\ndata: {"type":"response.output_item.added",` +
+        `"sequence_number":${this.seq++},"output_index":${open.index},"item":{"type":"message",` +
+        `"id":"${open.id}","status":"in_progress","role":"assistant","content":[]}}\n\n` +
+        `event: response.content_part.added\ndata: {"type":"response.content_part.added",` +
+        `"sequence_number":${this.seq++},"item_id":"${open.id}","output_index":${open.index},` +
+        `"content_index":0,"part":${EMPTY_TEXT_PART}}\n\n`;
     }
     const open = this.open;
     if (delta === '') {
@@ -404,22 +404,19 @@ export class ResponsesStreamTranslator implements SseTranslator {
       );
     }
     if (open.kind === 'message') {
-      const part = outputText(open.text);
+      // The text is serialised once for its three events (and the response's output after them).
+      const text = JSON.stringify(open.text);
+      const part = `{"type":"output_text","text":${text},"annotations":[],"logprobs":[]}`;
+      const where = `"item_id":"${open.id}","output_index":${open.index},"content_index":0`;
       return (
-        this.event('response.output_text.done', {
-          item_id: open.id,
-          output_index: open.index,
-          content_index: 0,
-          text: open.text,
-          logprobs: [],
-        }) +
-        this.event('response.content_part.done', {
-          item_id: open.id,
-          output_index: open.index,
-          content_index: 0,
-          part,
-        }) +
-        this.itemDone(item)
+        `event: response.output_text.done\ndata: {"type":"response.output_text.done",` +
+        `"sequence_number":${this.seq++},${where},"text":${text},"logprobs":[]}\n\n` +
+        `event: response.content_part.done\ndata: {"type":"response.content_part.done",` +
+        `"sequence_number":${this.seq++},${where},"part":${part}}\n\n` +
+        this.itemDone(
+          item,
+          `{"type":"message","id":"${open.id}","status":"completed","role":"assistant","content":[${part}]}`,
+        )
       );
     }
     return (
@@ -458,9 +455,8 @@ export class ResponsesStreamTranslator implements SseTranslator {
   }
 
   /** An item's `output_item.done`: the item joins the output, its JSON kept for the response. */
-  private itemDone(item: OutputItem): string {
+  private itemDone(item: OutputItem, json = JSON.stringify(item)): string {
     const index = this.output.length;
-    const json = JSON.stringify(item);
     this.output.push(item);
     this.outputJson.push(json);
     const seq = this.seq++;
