@@ -331,6 +331,12 @@ describe('POST /v1/responses with the official openai SDK (e2e)', () => {
       ],
       ['store: true', { store: true }, 'store', 'unsupported_parameter'],
       ['background', { background: true }, 'background', 'unsupported_parameter'],
+      [
+        'stream obfuscation',
+        { stream: true, stream_options: { include_obfuscation: true } },
+        'stream_options.include_obfuscation',
+        'unsupported_parameter',
+      ],
       ['conversation', { conversation: 'conv_1' }, 'conversation', 'unsupported_parameter'],
       [
         'a built-in tool',

@@ -356,7 +356,12 @@ export const CREATE_RESPONSE_REQUEST_SCHEMA: JsonSchema = {
     stream: { type: nullable('boolean'), description: 'The Responses API event stream (SSE).' },
     stream_options: {
       type: nullable('object'),
-      properties: { include_obfuscation: { type: 'boolean' } },
+      properties: {
+        include_obfuscation: unsupported(
+          { type: 'boolean', enum: [false] },
+          'only `false`: the gateway pads no delta events with an `obfuscation` field (omit it or send false)',
+        ),
+      },
       additionalProperties: false,
     },
     store: unsupported(

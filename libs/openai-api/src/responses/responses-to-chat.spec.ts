@@ -124,6 +124,11 @@ describe('responsesToChat', () => {
     [{ previous_response_id: 'resp_1' }, 'previous_response_id', 'unsupported_parameter'],
     [{ store: true }, 'store', 'unsupported_parameter'],
     [{ background: true }, 'background', 'unsupported_parameter'],
+    [
+      { stream: true, stream_options: { include_obfuscation: true } },
+      'stream_options.include_obfuscation',
+      'unsupported_parameter',
+    ],
     [{ prompt: { id: 'p' } }, 'prompt', 'unsupported_parameter'],
     [{ tools: [{ type: 'file_search' }] }, 'tools[0].type', 'unsupported_parameter'],
     [{ tool_choice: { type: 'web_search_preview' } }, 'tool_choice.type', 'unsupported_parameter'],
