@@ -573,7 +573,11 @@ async function main() {
   const raw = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const [caseName, c] of Object.entries(cases)) {
-      for (const [t, url] of targetsOf(c)) {
+      // Each round starts one target further along, so no target always runs right after the
+      // same one (its pools idle, its heap just grown) in every round.
+      const order = targetsOf(c);
+      const turn = round % order.length;
+      for (const [t, url] of [...order.slice(turn), ...order.slice(0, turn)]) {
         const r = await cannon(url, { ...c, amount: amounts[caseName][t] });
         const errors = r.errors + r.timeouts + r.non2xx;
         ((raw[caseName] ??= {})[t] ??= []).push({
