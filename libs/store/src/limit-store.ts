@@ -96,31 +96,34 @@ export class MemoryLimitStore extends LimitStore {
   /** Synchronous: the Redis store's fallback calls it too. */
   admit(rules: readonly LimitRule[]): Admission {
     const now = this.clock();
+    // The check reads each rule's state once for its standing and its wait.
     const standings: RuleStanding[] = [];
+    let refused = -1;
+    let retryAfterMs = 0;
     for (let i = 0; i < rules.length; i++) {
-      const rule = rules[i];
-      const standing = this.standing(rule, now);
-      standings.push(standing);
-      const waitMs = this.waitMs(rule, standing, now);
-      if (waitMs > 0) {
-        // Nothing is charged; the remaining rules still report where they stand.
-        for (let j = i + 1; j < rules.length; j++) {
-          standings.push(this.standing(rules[j], now));
-        }
-        return { ok: false, standings, refused: i, retryAfterMs: waitMs };
+      const amount = this.amount(rules[i], now);
+      standings.push(standingAt(rules[i], amount, now));
+      const wait = refused < 0 ? waitAt(rules[i], amount, standings[i]) : 0;
+      if (wait > 0) {
+        refused = i; // Nothing is charged; every rule still reports where it stands.
+        retryAfterMs = wait;
       }
     }
+    if (refused >= 0) {
+      return { ok: false, standings, refused, retryAfterMs };
+    }
+    // The charge reads the state again: two rules of one admission may count on the same key.
     let lease: SlotLease | undefined;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i];
       if (rule.kind === 'rate') {
-        const level = bucketLevel(this.buckets.get(rule.key), rule.limit, rule.periodMs, now);
-        this.setBucket(rule, level - rule.cost, now);
-        standings[i] = rateStanding(rule, level - rule.cost);
+        const level = this.amount(rule, now) - rule.cost;
+        this.setBucket(rule, level, now);
+        standings[i] = standingAt(rule, level, now);
       } else if (rule.kind === 'budget') {
         const budget = this.budget(rule, now);
         budget.used += rule.cost;
-        standings[i].remaining = Math.max(0, rule.limit - budget.used);
+        standings[i] = standingAt(rule, budget.used, now);
       } else {
         lease ??= { id: `m${++this.leases}`, keys: [], shared: false };
         (lease.keys as string[]).push(rule.key);
@@ -130,7 +133,7 @@ export class MemoryLimitStore extends LimitStore {
           this.slots.set(rule.key, held);
         }
         held.add(lease.id);
-        standings[i].remaining = rule.limit - held.size;
+        standings[i] = standingAt(rule, held.size, now);
       }
     }
     return lease ? { ok: true, standings, lease } : { ok: true, standings };
@@ -189,41 +192,18 @@ export class MemoryLimitStore extends LimitStore {
 
   standings(rules: readonly LimitRule[]): Promise<RuleStanding[]> {
     const now = this.clock();
-    return Promise.resolve(rules.map((rule) => this.standing(rule, now)));
+    return Promise.resolve(rules.map((rule) => standingAt(rule, this.amount(rule, now), now)));
   }
 
-  /** Where a rule stands (a new object: an admission updates it). */
-  private standing(rule: LimitRule, now: number): RuleStanding {
+  /** A rule's state now: a bucket's level, a budget's use, the slots held. */
+  private amount(rule: LimitRule, now: number): number {
     if (rule.kind === 'rate') {
-      return rateStanding(
-        rule,
-        bucketLevel(this.buckets.get(rule.key), rule.limit, rule.periodMs, now),
-      );
+      return bucketLevel(this.buckets.get(rule.key), rule.limit, rule.periodMs, now);
     }
     if (rule.kind === 'budget') {
-      const used = this.budgets.get(rule.key)?.used ?? 0;
-      return {
-        limit: rule.limit,
-        remaining: Math.max(0, rule.limit - used),
-        resetMs: Math.max(0, rule.endsAt - now),
-      };
+      return this.budgets.get(rule.key)?.used ?? 0;
     }
-    const held = this.slots.get(rule.key)?.size ?? 0;
-    return { limit: rule.limit, remaining: Math.max(0, rule.limit - held), resetMs: 0 };
-  }
-
-  /** How long until `rule`, standing at `standing`, would pass (0: it passes now). */
-  private waitMs(rule: LimitRule, standing: RuleStanding, now: number): number {
-    if (rule.kind === 'rate') {
-      const level = bucketLevel(this.buckets.get(rule.key), rule.limit, rule.periodMs, now);
-      const need = Math.max(rule.cost, 1);
-      return level >= need ? 0 : Math.max(1, Math.ceil(((need - level) * rule.periodMs) / rule.limit));
-    }
-    if (rule.kind === 'budget') {
-      const used = rule.limit - standing.remaining;
-      return used + Math.max(rule.cost, 1) <= rule.limit ? 0 : Math.max(1, standing.resetMs);
-    }
-    return standing.remaining > 0 ? 0 : 1000;
+    return this.slots.get(rule.key)?.size ?? 0;
   }
 
   /** Updates the bucket in place: a new object per charge would be one more store into the old space. */
@@ -255,10 +235,35 @@ export class MemoryLimitStore extends LimitStore {
   }
 }
 
-function rateStanding(rule: Extract<LimitRule, { kind: 'rate' }>, level: number): RuleStanding {
-  return {
-    limit: rule.limit,
-    remaining: Math.max(0, Math.floor(level)),
-    resetMs: Math.max(0, Math.ceil(((rule.limit - level) * rule.periodMs) / rule.limit)),
-  };
+/** Where a rule stands at `amount` (see {@link MemoryLimitStore.amount}). */
+function standingAt(rule: LimitRule, amount: number, now: number): RuleStanding {
+  if (rule.kind === 'rate') {
+    return {
+      limit: rule.limit,
+      remaining: Math.max(0, Math.floor(amount)),
+      resetMs: Math.max(0, Math.ceil(((rule.limit - amount) * rule.periodMs) / rule.limit)),
+    };
+  }
+  if (rule.kind === 'budget') {
+    return {
+      limit: rule.limit,
+      remaining: Math.max(0, rule.limit - amount),
+      resetMs: Math.max(0, rule.endsAt - now),
+    };
+  }
+  return { limit: rule.limit, remaining: Math.max(0, rule.limit - amount), resetMs: 0 };
+}
+
+/** How long until `rule`, at `amount`, would pass (0: it passes now). */
+function waitAt(rule: LimitRule, amount: number, standing: RuleStanding): number {
+  if (rule.kind === 'rate') {
+    const need = Math.max(rule.cost, 1);
+    return amount >= need
+      ? 0
+      : Math.max(1, Math.ceil(((need - amount) * rule.periodMs) / rule.limit));
+  }
+  if (rule.kind === 'budget') {
+    return amount + Math.max(rule.cost, 1) <= rule.limit ? 0 : Math.max(1, standing.resetMs);
+  }
+  return amount < rule.limit ? 0 : 1000;
 }

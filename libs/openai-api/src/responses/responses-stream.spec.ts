@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { ResponseStream } from 'openai/lib/responses/ResponseStream';
 import { compileRequestValidator } from '@app/contracts';
 import type { ResponseEcho } from './responses.types';
-import { emptyResponse, ResponseIds } from './chat-to-response';
+import { emptyResponse, messageItem, outputText, ResponseIds } from './chat-to-response';
 import { RESPONSE_STREAM_EVENT_SCHEMA } from './response.schema';
 import { ResponseJson, ResponsesStreamTranslator } from './responses-stream';
 
@@ -111,6 +111,50 @@ describe('ResponsesStreamTranslator', () => {
     });
     const final = await sdkFinal(events);
     expect(final.output_text).toBe('Hello there');
+  });
+
+  it("writes the message item's templated events byte for byte as its object helpers serialise", () => {
+    const sut = new ResponsesStreamTranslator('llama-4-scout', ECHO, 1767225600);
+    const text = 'Say "hi"\n\u2028 é 😀 \\';
+    const sse = sut.chunk(chunk({ content: text })) + sut.chunk(chunk({}, 'stop')) + sut.done();
+    const data = new Map(
+      sse
+        .split('\n\n')
+        .filter((block) => block.length > 0)
+        .map((block) => {
+          const json = block.split('\n')[1].slice('data: '.length);
+          return [(JSON.parse(json) as Event).type, json] as const;
+        }),
+    );
+    const id = (JSON.parse(data.get('response.output_item.added')!) as { item: { id: string } })
+      .item.id;
+    const where = (type: string, seq: number): string =>
+      `{"type":"${type}","sequence_number":${seq},"item_id":"${id}","output_index":0,"content_index":0`;
+    expect(data.get('response.output_item.added')).toBe(
+      JSON.stringify({
+        type: 'response.output_item.added',
+        sequence_number: 2,
+        output_index: 0,
+        item: messageItem(id, '', 'in_progress'),
+      }),
+    );
+    expect(data.get('response.content_part.added')).toBe(
+      `${where('response.content_part.added', 3)},"part":${JSON.stringify(outputText(''))}}`,
+    );
+    expect(data.get('response.output_text.done')).toBe(
+      `${where('response.output_text.done', 5)},"text":${JSON.stringify(text)},"logprobs":[]}`,
+    );
+    expect(data.get('response.content_part.done')).toBe(
+      `${where('response.content_part.done', 6)},"part":${JSON.stringify(outputText(text))}}`,
+    );
+    expect(data.get('response.output_item.done')).toBe(
+      JSON.stringify({
+        type: 'response.output_item.done',
+        sequence_number: 7,
+        output_index: 0,
+        item: messageItem(id, text, 'completed'),
+      }),
+    );
   });
 
   it('streams the thinking (reasoning_content or reasoning) as a reasoning item before the text', async () => {
