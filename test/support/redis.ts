@@ -16,23 +16,55 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-function waitForPort(port: number, timeoutMs: number): Promise<void> {
+/**
+ * Resolves once the server on `port` answers PING as Redis does, rejects if `child` exits first
+ * (e.g. another test's server took the free port before redis-server could bind it: a TCP
+ * connect alone would then reach the wrong server).
+ */
+function waitForPong(child: ChildProcess, port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (error?: Error): void => {
+      if (!settled) {
+        settled = true;
+        child.off('exit', onExit);
+        if (error) {
+          reject(error);
+        } else {
+          resolve();
+        }
+      }
+    };
+    const onExit = (): void => finish(new Error(`redis-server exited before listening on ${port}`));
+    child.once('exit', onExit);
     const attempt = (): void => {
+      if (settled) {
+        return;
+      }
       const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once('error', () => {
+      let reply = '';
+      const retry = (): void => {
         socket.destroy();
         if (Date.now() > deadline) {
-          reject(new Error(`redis-server did not listen on ${port}`));
+          finish(new Error(`redis-server did not answer on ${port}`));
         } else {
           setTimeout(attempt, 25);
         }
+      };
+      socket.once('connect', () => socket.write('PING\r\n'));
+      socket.on('data', (chunk: Buffer) => {
+        reply += chunk.toString('latin1');
+        if (reply.includes('\r\n')) {
+          if (reply.startsWith('+PONG')) {
+            socket.destroy();
+            finish();
+          } else {
+            retry();
+          }
+        }
       });
+      socket.once('error', retry);
     };
     attempt();
   });
@@ -45,7 +77,6 @@ function waitForPort(port: number, timeoutMs: number): Promise<void> {
  * stop it in afterAll.
  */
 export async function startRedis(options: { persistent?: boolean } = {}): Promise<RedisServer> {
-  const port = await freePort();
   const persistence = options.persistent
     ? [
         '--appendonly',
@@ -56,14 +87,16 @@ export async function startRedis(options: { persistent?: boolean } = {}): Promis
         mkdtempSync(join(tmpdir(), 'redis-')),
       ]
     : ['--appendonly', 'no'];
+  let port = 0;
   let child: ChildProcess | undefined;
   const launch = async (): Promise<void> => {
-    child = spawn(
+    const started = spawn(
       'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence],
       { stdio: 'ignore' },
     );
-    await waitForPort(port, 10_000);
+    child = started;
+    await waitForPong(started, port, 10_000);
   };
   const kill = async (): Promise<void> => {
     const running = child;
@@ -75,6 +108,18 @@ export async function startRedis(options: { persistent?: boolean } = {}): Promis
       });
     }
   };
-  await launch();
+  // A free port may be taken by another test before redis-server binds it: then try another.
+  for (let tries = 1; ; tries++) {
+    port = await freePort();
+    try {
+      await launch();
+      break;
+    } catch (err) {
+      await kill();
+      if (tries === 3) {
+        throw err;
+      }
+    }
+  }
   return { port, url: `redis://127.0.0.1:${port}`, kill, restart: launch, stop: kill };
 }
