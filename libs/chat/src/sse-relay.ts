@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { Cancellation, SseReader, UpstreamReadError } from '@app/routing';
+import type { CancelSubscription, Cancellation, SseReader, UpstreamReadError } from '@app/routing';
 import { jsonStringEnd } from './json-walk';
 
 /**
@@ -83,6 +83,7 @@ export function relaySse(events: SseReader, res: ServerResponse, options: RelayO
   const outcome: RelayOutcome = { completed: false };
   let done = false;
   let ended = false;
+  let stopping: CancelSubscription | undefined = undefined;
   let out = '';
   let stall: NodeJS.Timeout | undefined;
 
@@ -92,7 +93,7 @@ export function relaySse(events: SseReader, res: ServerResponse, options: RelayO
     }
     ended = true;
     clearTimeout(stall);
-    options.stop?.off(onStop);
+    options.stop?.off(stopping);
     res.off('close', onClose);
     if (!events.finished) {
       events.cancel();
@@ -274,7 +275,7 @@ export function relaySse(events: SseReader, res: ServerResponse, options: RelayO
   };
 
   res.once('close', onClose);
-  options.stop?.onCancel(onStop);
+  stopping = options.stop?.onCancel(onStop);
   events.attach({
     event,
     flush,

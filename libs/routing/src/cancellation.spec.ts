@@ -7,9 +7,9 @@ describe('Cancellation', () => {
     const calls: string[] = [];
     const gone = (): number => calls.push('gone');
     sut.onCancel(() => calls.push('a'));
-    sut.onCancel(gone);
+    const subscription = sut.onCancel(gone);
     sut.onCancel(() => calls.push('b'));
-    sut.off(gone);
+    sut.off(subscription);
     expect(sut.aborted).toBe(false);
     sut.cancel();
     sut.cancel();

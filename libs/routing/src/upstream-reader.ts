@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
-import type { Cancellation } from './cancellation';
+import type { Cancellation, CancelSubscription } from './cancellation';
 import { SseFramer, SseFramingError } from './sse-framer';
 
 /** Why reading an upstream body stopped short. */
@@ -59,6 +59,7 @@ abstract class BoundedRead {
   private idleTimer: NodeJS.Timeout | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private durationTimer: NodeJS.Timeout | undefined;
+  private subscription: CancelSubscription | undefined;
   private readonly onAbort = (): void => this.fail('aborted');
 
   constructor(
@@ -78,7 +79,7 @@ abstract class BoundedRead {
       this.fail('aborted');
       return;
     }
-    this.signal.onCancel(this.onAbort);
+    this.subscription = this.signal.onCancel(this.onAbort);
     this.res.on('data', (chunk: Buffer) => this.onData(chunk));
     this.res.once('end', () => this.succeed());
     this.res.once('close', () => this.fail('connection_lost')); // after 'end' this is a no-op
@@ -151,7 +152,7 @@ abstract class BoundedRead {
     clearTimeout(this.idleTimer);
     clearTimeout(this.deadlineTimer);
     clearTimeout(this.durationTimer);
-    this.signal.off(this.onAbort);
+    this.signal.off(this.subscription);
     if (failure) {
       this.res.destroy();
     }

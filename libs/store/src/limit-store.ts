@@ -56,6 +56,15 @@ export abstract class LimitStore {
   abstract standings(rules: readonly LimitRule[]): Promise<RuleStanding[]>;
 }
 
+/** A lease of this store's slots: handed back once. */
+class MemoryLease implements SlotLease {
+  readonly keys: string[] = [];
+  readonly shared = false;
+  held = true;
+
+  constructor(readonly id: string) {}
+}
+
 interface Bucket {
   level: number;
   at: number;
@@ -86,7 +95,8 @@ export function bucketLevel(
 export class MemoryLimitStore extends LimitStore {
   private readonly buckets = new Map<string, Bucket>();
   private readonly budgets = new Map<string, Budget>();
-  private readonly slots = new Map<string, Set<string>>();
+  /** Slots held per key: a count (a set of the leases would be one hash-table entry per request: see LiveList). */
+  private readonly slots = new Map<string, number>();
   private leases = 0;
 
   constructor(private readonly clock: () => number = Date.now) {
@@ -113,7 +123,7 @@ export class MemoryLimitStore extends LimitStore {
       return { ok: false, standings, refused, retryAfterMs };
     }
     // The charge reads the state again: two rules of one admission may count on the same key.
-    let lease: SlotLease | undefined;
+    let lease: MemoryLease | undefined;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i];
       if (rule.kind === 'rate') {
@@ -125,15 +135,11 @@ export class MemoryLimitStore extends LimitStore {
         budget.used += rule.cost;
         standings[i] = standingAt(rule, budget.used, now);
       } else {
-        lease ??= { id: `m${++this.leases}`, keys: [], shared: false };
-        (lease.keys as string[]).push(rule.key);
-        let held = this.slots.get(rule.key);
-        if (!held) {
-          held = new Set();
-          this.slots.set(rule.key, held);
-        }
-        held.add(lease.id);
-        standings[i] = standingAt(rule, held.size, now);
+        lease ??= new MemoryLease(`m${++this.leases}`);
+        lease.keys.push(rule.key);
+        const held = (this.slots.get(rule.key) ?? 0) + 1;
+        this.slots.set(rule.key, held);
+        standings[i] = standingAt(rule, held, now);
       }
     }
     return lease ? { ok: true, standings, lease } : { ok: true, standings };
@@ -154,10 +160,15 @@ export class MemoryLimitStore extends LimitStore {
         budget.used = Math.max(0, budget.used + delta);
       }
     }
-    for (const key of lease?.keys ?? []) {
-      const held = this.slots.get(key);
-      held?.delete(lease!.id);
-      if (held?.size === 0) {
+    if (!(lease instanceof MemoryLease) || !lease.held) {
+      return; // None, handed back already, or not this store's.
+    }
+    lease.held = false;
+    for (const key of lease.keys) {
+      const held = (this.slots.get(key) ?? 0) - 1;
+      if (held > 0) {
+        this.slots.set(key, held);
+      } else {
         this.slots.delete(key);
       }
     }
@@ -203,7 +214,7 @@ export class MemoryLimitStore extends LimitStore {
     if (rule.kind === 'budget') {
       return this.budgets.get(rule.key)?.used ?? 0;
     }
-    return this.slots.get(rule.key)?.size ?? 0;
+    return this.slots.get(rule.key) ?? 0;
   }
 
   /** Updates the bucket in place: a new object per charge would be one more store into the old space. */

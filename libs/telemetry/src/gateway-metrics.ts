@@ -2,7 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { BackendStatusSource, type BackendStatus, type BackendTransition } from '@app/catalog';
 import { GATEWAY_CONFIG, type GatewayConfig } from '@app/config';
-import { StoreStatus } from '@app/store';
+import { LiveList, StoreStatus } from '@app/store';
 import { FastCounter, FastHistogram } from './fast-metrics';
 import type { ApiRoute, RequestRecord } from './request-record';
 
@@ -83,7 +83,7 @@ export class GatewayMetrics {
   private readonly keyNames: ReadonlySet<string>;
   private readonly errorCodes = new BoundedLabel(100);
   private readonly outcomes = new BoundedLabel(100);
-  private readonly inFlight = new Set<RequestRecord>();
+  private readonly inFlight = new LiveList<RequestRecord>();
   /** Label values of the call being made (reused: a look-up copies nothing). */
   private readonly l2 = ['', ''];
   private readonly l3 = ['', '', ''];
@@ -265,7 +265,7 @@ export class GatewayMetrics {
 
   /** A request arrived (counted in flight until {@link observe}). */
   begin(record: RequestRecord): void {
-    this.inFlight.add(record);
+    record.inFlight = this.inFlight.add(record);
   }
 
   /** The configured alias named by `model`, `unknown` for any other name, empty for none. */
@@ -278,7 +278,9 @@ export class GatewayMetrics {
 
   /** Counts a finished request: every metric but the in-flight gauges is filled here. */
   observe({ record, aliasLabel, seconds }: RequestEnd): void {
-    this.inFlight.delete(record);
+    if (record.inFlight) {
+      this.inFlight.remove(record.inFlight);
+    }
     const errorCode = record.errorCode === undefined ? '' : this.errorCodes.of(record.errorCode);
     const keyName =
       record.keyName === undefined

@@ -1,3 +1,4 @@
+import type { LiveEntry } from '@app/store';
 import type { RequestTrace } from './trace-context';
 
 /** Which public API a request came in through. */
@@ -58,6 +59,8 @@ export interface RequestRecord {
   traceId?: string;
   /** The request's trace context, when it has one (see `upstreamTraceHeaders`). */
   trace?: RequestTrace;
+  /** Its place among the requests in flight (the metrics' gauges), until it is observed. */
+  inFlight?: LiveEntry<RequestRecord>;
 }
 
 /** A fresh record for a request that just arrived. */

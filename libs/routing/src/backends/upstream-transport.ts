@@ -162,11 +162,11 @@ function exchange(req: TransportRequest, freshConnection: boolean): Promise<Inco
       }
     });
     const onAbort = (): void => fail(new TransportError('aborted'));
-    req.signal?.onCancel(onAbort);
+    const subscription = req.signal?.onCancel(onAbort);
     const cleanup = (): void => {
       clearTimeout(headersTimer);
       clearTimeout(connectTimer);
-      req.signal?.off(onAbort);
+      req.signal?.off(subscription);
     };
     outgoing.once('response', (res) => {
       cleanup();
