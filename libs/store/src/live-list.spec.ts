@@ -18,6 +18,17 @@ describe('LiveList', () => {
     expect([...sut]).toEqual(['d']);
   });
 
+  it("ignores another list's entry (its own head and tail stay as they are)", () => {
+    const sut = new LiveList<string>();
+    const other = new LiveList<string>();
+    sut.add('a');
+    const foreign = other.add('x');
+    sut.remove(foreign);
+    expect([...sut]).toEqual(['a']);
+    expect([...other]).toEqual(['x']);
+    expect(sut.size).toBe(1);
+  });
+
   it('leaves a removed entry linked to nothing (a dropped entry must not hold younger ones alive)', () => {
     const sut = new LiveList<number>();
     const first = sut.add(1);

@@ -6,9 +6,12 @@ export interface LiveEntry<T> {
 class Node<T> implements LiveEntry<T> {
   prev: Node<T> | undefined = undefined;
   next: Node<T> | undefined = undefined;
-  listed = true;
 
-  constructor(readonly value: T) {}
+  /** `list`: the list holding it; undefined once removed. */
+  constructor(
+    readonly value: T,
+    public list: LiveList<T> | undefined,
+  ) {}
 }
 
 /**
@@ -34,7 +37,7 @@ export class LiveList<T> {
 
   /** Appends `value`; keep the entry to remove it. */
   add(value: T): LiveEntry<T> {
-    const node = new Node(value);
+    const node = new Node(value, this);
     if (this.tail) {
       this.tail.next = node;
       node.prev = this.tail;
@@ -46,13 +49,13 @@ export class LiveList<T> {
     return node;
   }
 
-  /** Removes the entry (a no-op when it is no longer listed). */
+  /** Removes the entry (a no-op once removed, or for another list's entry). */
   remove(entry: LiveEntry<T>): void {
     const node = entry as Node<T>;
-    if (!node.listed) {
+    if (node.list !== this) {
       return;
     }
-    node.listed = false;
+    node.list = undefined;
     const { prev, next } = node;
     if (prev) {
       prev.next = next;
@@ -76,7 +79,7 @@ export class LiveList<T> {
     while (node) {
       const next = node.next;
       values.push(node.value);
-      node.listed = false;
+      node.list = undefined;
       node.prev = undefined;
       node.next = undefined;
       node = next;

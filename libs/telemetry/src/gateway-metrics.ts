@@ -280,6 +280,7 @@ export class GatewayMetrics {
   observe({ record, aliasLabel, seconds }: RequestEnd): void {
     if (record.inFlight) {
       this.inFlight.remove(record.inFlight);
+      record.inFlight = undefined;
     }
     const errorCode = record.errorCode === undefined ? '' : this.errorCodes.of(record.errorCode);
     const keyName =
