@@ -173,7 +173,7 @@ describe('per-key limits (e2e, in-memory store)', () => {
       key: 'lim:{heads-team}:*:rpm',
       limit: 50,
       periodMs: 60_000,
-      cost: 1,
+      counts: 'requests',
     };
     while ((await gw.app.get(LimitStore).admit([rpm])).ok) {
       // Taken one by one until none is left.
@@ -326,11 +326,14 @@ describe('per-key limits (e2e, in-memory store)', () => {
 
   it('makes the openai SDK raise RateLimitError, and its retries wait for Retry-After', async () => {
     // Empty the sdk-team bucket (60/min: one request back per second).
-    await gw.app
-      .get(LimitStore)
-      .admit([
-        { kind: 'rate', key: 'lim:{sdk-team}:*:rpm', limit: 60, periodMs: 60_000, cost: 60 },
-      ]);
+    const rpm: LimitRule = {
+      kind: 'rate',
+      key: 'lim:{sdk-team}:*:rpm',
+      limit: 60,
+      periodMs: 60_000,
+      counts: 'tokens', // So that one admission takes all 60.
+    };
+    await gw.app.get(LimitStore).admit([rpm], 60);
     const noRetry = new OpenAI({ apiKey: KEYS.sdk, baseURL: `${gw.url}/v1`, maxRetries: 0 });
     const error = await noRetry.chat.completions
       .create({ model: 'llama-4-scout', messages: hello.messages })

@@ -1,5 +1,5 @@
 import type { KeyLimits, LimitName, LimitValues } from '@app/config';
-import type { LimitRule } from '@app/store';
+import type { CountedRule, LimitRule } from '@app/store';
 
 const MINUTE_MS = 60_000;
 
@@ -12,20 +12,6 @@ export interface LimitScope {
   values: LimitValues;
   /** Store key prefix of this scope's counters. */
   base: string;
-  /** The counters' keys, made once (budgets: once per window), not once per request. */
-  readonly keys: ScopeKeys;
-}
-
-interface ScopeKeys {
-  readonly rpm: string;
-  readonly conc: string;
-  readonly tpm: string;
-  day?: { window: Window; key: string };
-  month?: { window: Window; key: string };
-}
-
-function scopeKeys(base: string): ScopeKeys {
-  return { rpm: `${base}:rpm`, conc: `${base}:conc`, tpm: `${base}:tpm` };
 }
 
 /** A rule with the limit it enforces and the scope it counts. */
@@ -35,6 +21,27 @@ export interface PlannedRule {
   scope: LimitScope;
 }
 
+/**
+ * One admission step of a request, compiled once per calendar day (the budgets' keys name their
+ * window): a request only adds what it weighs, the tokens it is charged.
+ */
+export interface LimitStep {
+  readonly planned: readonly PlannedRule[];
+  /** The store's rules, in the order of `planned`. */
+  readonly rules: readonly LimitRule[];
+  /** The rules an admission charges its token estimate: settled on the real usage. */
+  readonly tokenRules: readonly CountedRule[];
+  /** The per-minute token rules: an estimate above one of their limits can never pass. */
+  readonly tokenRates: readonly PlannedRule[];
+}
+
+/** The steps compiled for one UTC day. */
+interface Steps {
+  day: Window;
+  key: LimitStep;
+  byAlias: Map<string, LimitStep>;
+}
+
 /** A key's limits compiled once: its scopes, and the scopes that apply to each alias. */
 export class LimitPlan {
   readonly key: LimitScope;
@@ -42,6 +49,7 @@ export class LimitPlan {
   /** Whether any limit counts tokens (then real usage settles the estimate). */
   readonly countsTokens: boolean;
   private readonly byAlias = new Map<string, readonly LimitScope[]>();
+  private steps?: Steps;
 
   constructor(
     readonly keyName: string,
@@ -50,12 +58,11 @@ export class LimitPlan {
   ) {
     const tag = `lim:{${encodeURIComponent(keyName)}}`;
     const { per_alias: perAlias, ...keyWide } = limits;
-    this.key = { name: '*', values: keyWide, base: `${tag}:*`, keys: scopeKeys(`${tag}:*`) };
+    this.key = { name: '*', values: keyWide, base: `${tag}:*` };
     this.scopes = Object.entries(perAlias ?? {}).map(([name, values]) => ({
       name,
       values,
       base: `${tag}:${encodeURIComponent(name)}`,
-      keys: scopeKeys(`${tag}:${encodeURIComponent(name)}`),
       ...(groups[name] && { aliases: groups[name] }),
     }));
     this.countsTokens = [this.key, ...this.scopes].some(
@@ -77,90 +84,108 @@ export class LimitPlan {
 
   /**
    * Checked before the body is read: the key's request rate and concurrency (charged), and whether
-   * anything is left of its token rate and budgets (charging nothing).
+   * anything is left of its token rate and budgets (admitted with no tokens, they are only checked).
    */
-  keyRules(now: number): PlannedRule[] {
-    return rulesOf(this.key, { requests: true, tokens: 0 }, now);
+  keyStep(now: number): LimitStep {
+    return this.stepsAt(now).key;
   }
 
   /**
-   * Checked once the alias and the estimate are known: the alias's scopes in full, and the
-   * key's token rate and budgets charged with the estimate.
+   * Checked once the alias and the estimate are known: the alias's scopes in full, and the key's
+   * token rate and budgets, charged with the estimate. `alias` is a catalog entry's (a bounded set).
    */
-  aliasRules(alias: string, estimate: number, now: number): PlannedRule[] {
-    const rules = rulesOf(this.key, { requests: false, tokens: estimate }, now);
-    for (const scope of this.scopesFor(alias)) {
-      rules.push(...rulesOf(scope, { requests: true, tokens: estimate }, now));
+  aliasStep(alias: string, now: number): LimitStep {
+    const steps = this.stepsAt(now);
+    let step = steps.byAlias.get(alias);
+    if (!step) {
+      const planned = rulesOf(this.key, false, steps.day);
+      for (const scope of this.scopesFor(alias)) {
+        planned.push(...rulesOf(scope, true, steps.day));
+      }
+      step = stepOf(planned);
+      steps.byAlias.set(alias, step);
     }
-    return rules;
+    return step;
   }
 
-  /** Every rule of every scope, charging nothing (for `/v1/usage`). */
+  /** Every rule of every scope (for `/v1/usage`). */
   allRules(now: number): PlannedRule[] {
-    return [this.key, ...this.scopes].flatMap((scope) =>
-      rulesOf(scope, { requests: true, tokens: 0 }, now, 0),
-    );
+    const day = utcDay(now);
+    return [this.key, ...this.scopes].flatMap((scope) => rulesOf(scope, true, day));
+  }
+
+  /** The steps of the UTC day holding `now`, compiled anew when the day (and so a budget's window) turns. */
+  private stepsAt(now: number): Steps {
+    const day = utcDay(now);
+    if (this.steps?.day !== day) {
+      this.steps = { day, key: stepOf(rulesOf(this.key, true, day)), byAlias: new Map() };
+    }
+    return this.steps;
   }
 }
 
-function rulesOf(
-  scope: LimitScope,
-  charge: { requests: boolean; tokens: number },
-  now: number,
-  requestCost = 1,
-): PlannedRule[] {
+function stepOf(planned: PlannedRule[]): LimitStep {
+  const tokenRules: CountedRule[] = [];
+  for (const { rule } of planned) {
+    if (rule.kind !== 'slots' && rule.counts === 'tokens') {
+      tokenRules.push(rule);
+    }
+  }
+  return {
+    planned,
+    rules: planned.map((p) => p.rule),
+    tokenRules,
+    tokenRates: planned.filter((p) => p.name === 'tokens_per_minute'),
+  };
+}
+
+/** A scope's rules: its token rate and budgets, and with `requests` its request rate and concurrency. */
+function rulesOf(scope: LimitScope, requests: boolean, day: Window): PlannedRule[] {
   const v = scope.values;
   const rules: PlannedRule[] = [];
   const add = (name: LimitName, rule: LimitRule): number => rules.push({ rule, name, scope });
-  if (charge.requests && v.requests_per_minute) {
+  if (requests && v.requests_per_minute) {
     add('requests_per_minute', {
       kind: 'rate',
-      key: scope.keys.rpm,
+      key: `${scope.base}:rpm`,
       limit: v.requests_per_minute,
       periodMs: MINUTE_MS,
-      cost: requestCost,
+      counts: 'requests',
     });
   }
-  if (charge.requests && v.concurrent_requests) {
+  if (requests && v.concurrent_requests) {
     add('concurrent_requests', {
       kind: 'slots',
-      key: scope.keys.conc,
+      key: `${scope.base}:conc`,
       limit: v.concurrent_requests,
     });
   }
   if (v.tokens_per_minute) {
     add('tokens_per_minute', {
       kind: 'rate',
-      key: scope.keys.tpm,
+      key: `${scope.base}:tpm`,
       limit: v.tokens_per_minute,
       periodMs: MINUTE_MS,
-      cost: charge.tokens,
+      counts: 'tokens',
     });
   }
   if (v.tokens_per_day) {
-    const day = utcDay(now);
-    if (scope.keys.day?.window !== day) {
-      scope.keys.day = { window: day, key: `${scope.base}:tpd:${day.id}` };
-    }
     add('tokens_per_day', {
       kind: 'budget',
-      key: scope.keys.day.key,
+      key: `${scope.base}:tpd:${day.id}`,
       limit: v.tokens_per_day,
       endsAt: day.endsAt,
-      cost: charge.tokens,
+      counts: 'tokens',
     });
   }
   if (v.tokens_per_month) {
-    const month = utcMonth(now);
-    if (scope.keys.month?.window !== month) {
-      scope.keys.month = { window: month, key: `${scope.base}:tpmo:${month.id}` };
-    }
+    const month = utcMonth(day.startsAt);
     add('tokens_per_month', {
       kind: 'budget',
-      key: scope.keys.month.key,
+      key: `${scope.base}:tpmo:${month.id}`,
       limit: v.tokens_per_month,
       endsAt: month.endsAt,
-      cost: charge.tokens,
+      counts: 'tokens',
     });
   }
   return rules;

@@ -204,7 +204,38 @@ describe('LimitPlan', () => {
     expect(plan.scopesFor('claude-opus-4.7').map((s) => s.name)).toEqual(['cloud']);
     expect(plan.scopesFor('gemma-4-31b')).toEqual([]);
     // Key names are encoded inside the hash tag.
-    expect(plan.keyRules(Date.now())[0].rule.key).toBe('lim:{team%20a}:*:rpm');
+    expect(plan.keyStep(Date.now()).rules[0].key).toBe('lim:{team%20a}:*:rpm');
+  });
+
+  it('compiles each step once per UTC day: the budgets of the next day count on new keys', () => {
+    const plan = new LimitPlan(
+      'team',
+      {
+        requests_per_minute: 10,
+        tokens_per_day: 1000,
+        per_alias: { cloud: { tokens_per_month: 5 } },
+      },
+      { cloud: ['gpt-5.5-pro'] },
+    );
+    const evening = Date.UTC(2026, 11, 31, 23, 59);
+    const step = plan.aliasStep('gpt-5.5-pro', evening);
+    expect(plan.aliasStep('gpt-5.5-pro', evening + 30_000)).toBe(step);
+    expect(plan.keyStep(evening)).toBe(plan.keyStep(evening + 30_000));
+    expect(step.rules.map((r) => r.key)).toEqual([
+      'lim:{team}:*:tpd:2026-12-31',
+      'lim:{team}:cloud:tpmo:2026-12',
+    ]);
+    // Both count tokens: the estimate charged to them is settled on the real usage.
+    expect(step.tokenRules).toEqual(step.rules);
+    const next = plan.aliasStep('gpt-5.5-pro', evening + 60_000);
+    expect(next.rules.map((r) => r.key)).toEqual([
+      'lim:{team}:*:tpd:2027-01-01',
+      'lim:{team}:cloud:tpmo:2027-01',
+    ]);
+    expect(plan.keyStep(evening + 60_000).rules.map((r) => r.key)).toEqual([
+      'lim:{team}:*:rpm',
+      'lim:{team}:*:tpd:2027-01-01',
+    ]);
   });
 });
 

@@ -1,19 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '@app/auth';
-import { GATEWAY_CONFIG, type GatewayConfig, type KeyLimits, type LimitName } from '@app/config';
+import { GATEWAY_CONFIG, type GatewayConfig, type KeyLimits } from '@app/config';
 import { estimatePromptTokens, requestedCompletion } from '@app/constraints';
 import type { ChatCompletionRequest } from '@app/contracts';
 import {
   LimitStore,
-  type Adjustment,
   type Admission,
-  type LimitRule,
+  type CountedRule,
   type RuleStanding,
   type SlotLease,
 } from '@app/store';
 import type { RequestRecord } from '@app/telemetry';
-import { LimitPlan, type PlannedRule } from './limit-plan';
+import { LimitPlan, type LimitStep, type PlannedRule } from './limit-plan';
 import { LimitsUnavailableError, QuotaExceededError, RateLimitExceededError } from './limit.error';
 import { reportRateLimits, type RateLimitView } from './rate-limit-headers';
 
@@ -25,20 +24,13 @@ const TICKET = Symbol('limits.ticket');
 type TicketedResponse = ServerResponse & { [TICKET]?: Ticket };
 const ticketOf = (res: ServerResponse): Ticket | undefined => (res as TicketedResponse)[TICKET];
 
-/** The limits that count tokens: charged with the estimate, then settled on the real usage. */
-const TOKEN_LIMITS: ReadonlySet<LimitName> = new Set([
-  'tokens_per_minute',
-  'tokens_per_day',
-  'tokens_per_month',
-]);
-
 /**
  * What one request holds and owes: its slots, the token rules it charged with its estimate; and
  * the per-minute standings its response reports.
  */
 class Ticket implements RateLimitView {
   readonly leases: SlotLease[] = [];
-  charged: Adjustment['rule'][] = [];
+  charged: readonly CountedRule[] = [];
   estimate = 0;
   settled = false;
   requests?: RuleStanding;
@@ -123,9 +115,9 @@ export class LimitsService {
     const ticket = new Ticket(this.store);
     (res as TicketedResponse)[TICKET] = ticket;
     res.on('close', onClose);
-    const planned = plan.keyRules(Date.now());
-    return planned.length > 0
-      ? this.charge(ticket, planned, res, principal.keyName, undefined)
+    const step = plan.keyStep(Date.now());
+    return step.rules.length > 0
+      ? this.charge(ticket, step, res, principal.keyName, undefined)
       : undefined;
   }
 
@@ -177,28 +169,28 @@ export class LimitsService {
     const estimate = plan.countsTokens
       ? estimatePromptTokens(request) + requestedCompletion(request)
       : 0;
-    const planned = plan.aliasRules(alias, estimate, Date.now());
-    if (planned.length === 0) {
+    const step = plan.aliasStep(alias, Date.now());
+    if (step.rules.length === 0) {
       return undefined;
     }
-    const tooLarge = planned.find((p) => p.name === 'tokens_per_minute' && estimate > p.rule.limit);
+    const tooLarge = step.tokenRates.find((p) => estimate > p.rule.limit);
     if (tooLarge) {
-      return this.refuseTooLarge(ticket, planned, res, tooLarge, estimate, keyName);
+      return this.refuseTooLarge(ticket, step, res, tooLarge, estimate, keyName);
     }
-    return this.charge(ticket, planned, res, keyName, estimate);
+    return this.charge(ticket, step, res, keyName, estimate);
   }
 
   /** Refused before any charge; the response still reports where the limits stand. */
   private async refuseTooLarge(
     ticket: Ticket,
-    planned: PlannedRule[],
+    step: LimitStep,
     res: ServerResponse,
     tooLarge: PlannedRule,
     estimate: number,
     keyName: string,
   ): Promise<never> {
-    const standings = await this.store.standings(planned.map((p) => p.rule));
-    reportRateLimits(res, ticket, planned, standings);
+    const standings = await this.store.standings(step.rules);
+    reportRateLimits(res, ticket, step.planned, standings);
     throw new RateLimitExceededError(
       `Request too large: it is estimated at ${estimate} tokens (prompt plus the completion asked for), over ` +
         `${describe(tooLarge, keyName)}; send a shorter prompt or a lower max_tokens.`,
@@ -208,31 +200,27 @@ export class LimitsService {
   }
 
   /**
-   * Admits `planned`, or throws the refusal. `estimate` is what its token rules charge (the model
-   * step), to be settled on the real usage; the key step (undefined) only checks its token rules.
+   * Admits `step`, or throws the refusal. `estimate` is what its token rules are charged (the
+   * model step), to be settled on the real usage; the key step (undefined) only checks them.
    */
   private charge(
     ticket: Ticket,
-    planned: PlannedRule[],
+    step: LimitStep,
     res: ServerResponse,
     keyName: string,
     estimate: number | undefined,
   ): void | Promise<void> {
-    const rules: LimitRule[] = [];
-    for (const p of planned) {
-      rules.push(p.rule);
-    }
-    const admission = this.store.admit(rules);
+    const admission = this.store.admit(step.rules, estimate ?? 0);
     if (admission instanceof Promise) {
-      return admission.then((a) => this.admitted(ticket, planned, res, keyName, estimate, a));
+      return admission.then((a) => this.admitted(ticket, step, res, keyName, estimate, a));
     }
-    this.admitted(ticket, planned, res, keyName, estimate, admission);
+    this.admitted(ticket, step, res, keyName, estimate, admission);
     return undefined;
   }
 
   private admitted(
     ticket: Ticket,
-    planned: PlannedRule[],
+    step: LimitStep,
     res: ServerResponse,
     keyName: string,
     estimate: number | undefined,
@@ -241,21 +229,13 @@ export class LimitsService {
     if (!admission.ok && 'unavailable' in admission) {
       throw new LimitsUnavailableError();
     }
-    reportRateLimits(res, ticket, planned, admission.standings);
+    reportRateLimits(res, ticket, step.planned, admission.standings);
     if (!admission.ok) {
-      throw refusal(planned[admission.refused], admission.retryAfterMs, keyName);
-    }
-    const charged: Adjustment['rule'][] = [];
-    if (estimate !== undefined) {
-      for (const { name, rule } of planned) {
-        if (rule.kind !== 'slots' && TOKEN_LIMITS.has(name)) {
-          charged.push(rule);
-        }
-      }
+      throw refusal(step.planned[admission.refused], admission.retryAfterMs, keyName);
     }
     if (ticket.settled) {
       // The response ended while a shared store was answering: nothing was served, all goes back.
-      const back = charged.map((rule) => ({ rule, delta: -(estimate ?? 0) }));
+      const back = estimate ? step.tokenRules.map((rule) => ({ rule, delta: -estimate })) : [];
       void this.store.settle(back, admission.lease);
       return;
     }
@@ -264,7 +244,7 @@ export class LimitsService {
     }
     if (estimate !== undefined) {
       ticket.estimate = estimate;
-      ticket.charged = charged;
+      ticket.charged = step.tokenRules;
     }
   }
 }

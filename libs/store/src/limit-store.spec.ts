@@ -1,26 +1,33 @@
 import { Logger } from '@nestjs/common';
 import { startRedis, type RedisServer } from '../../../test/support/redis';
-import { LimitStore, MemoryLimitStore, type LimitRule } from './limit-store';
+import {
+  LimitStore,
+  MemoryLimitStore,
+  type Counted,
+  type CountedRule,
+  type LimitRule,
+} from './limit-store';
 import { RedisConnection } from './redis-connection';
 import { RedisLimitStore } from './redis-limit-store';
 import { eventually } from '../../../test/support/eventually';
 
 // Periods long enough that refill during a test is negligible.
 const HOUR = 3_600_000;
-const rate = (key: string, limit: number, cost = 1, periodMs = HOUR): LimitRule => ({
-  kind: 'rate',
-  key,
-  limit,
-  periodMs,
-  cost,
-});
+const rate = (
+  key: string,
+  limit: number,
+  periodMs = HOUR,
+  counts: Counted = 'requests',
+): CountedRule => ({ kind: 'rate', key, limit, periodMs, counts });
+const tokenRate = (key: string, limit: number, periodMs = HOUR): CountedRule =>
+  rate(key, limit, periodMs, 'tokens');
 const slots = (key: string, limit: number): LimitRule => ({ kind: 'slots', key, limit });
-const budget = (key: string, limit: number, cost: number): LimitRule => ({
+const budget = (key: string, limit: number): CountedRule => ({
   kind: 'budget',
   key,
   limit,
   endsAt: Date.now() + HOUR,
-  cost,
+  counts: 'tokens',
 });
 
 let redis: RedisServer;
@@ -55,7 +62,7 @@ describe.each([
   });
 
   it('admits a burst of the limit, then refuses with the time until one is back', async () => {
-    const rule = rate('rpm', 3, 1, 60_000);
+    const rule = rate('rpm', 3, 60_000);
     const outcomes = [];
     for (let i = 0; i < 4; i++) {
       outcomes.push(await sut.admit([rule]));
@@ -98,26 +105,36 @@ describe.each([
     expect(outcomes.filter((o) => o.ok)).toHaveLength(3);
   });
 
+  it('charges a rule counting requests 1 and one counting tokens the tokens of the admission', async () => {
+    const rpm = rate('mixed-rpm', 10);
+    const tpm = tokenRate('mixed-tpm', 1000);
+    const admitted = await sut.admit([rpm, tpm], 250);
+    expect(admitted.ok && admitted.standings.map((s) => s.remaining)).toEqual([9, 750]);
+    // No tokens: the token rule is only checked, the request still counts.
+    const checked = await sut.admit([rpm, tpm]);
+    expect(checked.ok && checked.standings.map((s) => s.remaining)).toEqual([8, 750]);
+  });
+
   it('settles a token estimate on the actual count, giving back or taking more', async () => {
-    const tpm = rate('tpm', 1000, 300);
-    expect((await sut.admit([tpm])).ok).toBe(true);
-    await sut.settle([{ rule: tpm as Extract<LimitRule, { kind: 'rate' }>, delta: -200 }]);
+    const tpm = tokenRate('tpm', 1000);
+    expect((await sut.admit([tpm], 300)).ok).toBe(true);
+    await sut.settle([{ rule: tpm, delta: -200 }]);
     expect((await sut.standings([tpm]))[0].remaining).toBe(900);
-    await sut.settle([{ rule: tpm as Extract<LimitRule, { kind: 'rate' }>, delta: 1500 }]);
+    await sut.settle([{ rule: tpm, delta: 1500 }]);
     // In debt: nothing left, and even a zero-cost check is refused.
     expect((await sut.standings([tpm]))[0].remaining).toBe(0);
-    expect((await sut.admit([{ ...tpm, cost: 0 } as LimitRule])).ok).toBe(false);
+    expect((await sut.admit([tpm], 0)).ok).toBe(false);
   });
 
   it('refuses a spent budget, even a zero-cost check, until the window ends', async () => {
-    const day = budget('tpd', 100, 80);
-    expect((await sut.admit([day])).ok).toBe(true);
-    const over = await sut.admit([{ ...day, cost: 30 } as LimitRule]);
+    const day = budget('tpd', 100);
+    expect((await sut.admit([day], 80)).ok).toBe(true);
+    const over = await sut.admit([day], 30);
     expect(over).toMatchObject({ ok: false, refused: 0 });
     expect((over as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(HOUR - 10_000);
-    expect((await sut.admit([{ ...day, cost: 0 } as LimitRule])).ok).toBe(true);
-    await sut.settle([{ rule: day as Extract<LimitRule, { kind: 'budget' }>, delta: 20 }]);
-    expect((await sut.admit([{ ...day, cost: 0 } as LimitRule])).ok).toBe(false);
+    expect((await sut.admit([day], 0)).ok).toBe(true);
+    await sut.settle([{ rule: day, delta: 20 }]);
+    expect((await sut.admit([day], 0)).ok).toBe(false);
     expect((await sut.standings([day]))[0]).toMatchObject({ limit: 100, remaining: 0 });
   });
 });
@@ -126,21 +143,25 @@ describe('MemoryLimitStore.drain', () => {
   it('hands over what its buckets lack and its open budgets used, then forgets them, keeping slots', () => {
     let now = 1_000_000;
     const sut = new MemoryLimitStore(() => now);
-    const rpm = rate('rpm', 60, 1, 60_000);
-    const day: LimitRule = { kind: 'budget', key: 'day', limit: 100, endsAt: now + HOUR, cost: 30 };
-    const ended: LimitRule = { kind: 'budget', key: 'ended', limit: 100, endsAt: now + 1, cost: 5 };
-    expect(sut.admit([rpm, rate('rpm', 60, 9, 60_000), day, ended]).ok).toBe(true);
+    const counts = 'tokens';
+    const rpm = rate('rpm', 60, 60_000);
+    const day: LimitRule = { kind: 'budget', key: 'day', limit: 100, endsAt: now + HOUR, counts };
+    const ended: LimitRule = { kind: 'budget', key: 'ended', limit: 100, endsAt: now + 1, counts };
+    expect(sut.admit([rpm]).ok).toBe(true);
+    expect(sut.admit([tokenRate('rpm', 60, 60_000)], 9).ok).toBe(true); // The same bucket.
+    expect(sut.admit([day], 30).ok).toBe(true);
+    expect(sut.admit([ended], 5).ok).toBe(true);
     expect(sut.admit([slots('conc', 1)]).ok).toBe(true);
     now += 2_000; // Two requests' worth refilled; the `ended` window is over.
     expect(sut.drain()).toEqual([
-      { rule: { kind: 'rate', key: 'rpm', limit: 60, periodMs: 60_000, cost: 0 }, delta: 8 },
+      { rule: { kind: 'rate', key: 'rpm', limit: 60, periodMs: 60_000, counts }, delta: 8 },
       {
-        rule: { kind: 'budget', key: 'day', limit: 100, endsAt: now - 2_000 + HOUR, cost: 0 },
+        rule: { kind: 'budget', key: 'day', limit: 100, endsAt: now - 2_000 + HOUR, counts },
         delta: 30,
       },
     ]);
     expect(sut.drain()).toEqual([]);
-    const fresh = sut.admit([rpm, day]);
+    const fresh = sut.admit([rpm, day], 30);
     expect(fresh.ok && fresh.standings.map((s) => s.remaining)).toEqual([59, 70]);
     expect(sut.admit([slots('conc', 1)]).ok).toBe(false);
   });
@@ -163,9 +184,9 @@ describe('RedisLimitStore across an outage (persistent redis-server, killed and 
     const [connB, b] = await replica('local');
     const [connC, c] = await replica('open');
     const rpm = rate('rpm', 3);
-    const day = (cost: number): LimitRule => budget('day', 1000, cost);
+    const day = budget('day', 1000);
     const conc = slots('conc', 1);
-    const before = await a.admit([rpm, day(10), conc]);
+    const before = await a.admit([rpm, day, conc], 10);
     expect(before.ok).toBe(true);
     const lease = before.ok ? before.lease : undefined;
     expect(lease?.shared).toBe(true);
@@ -173,12 +194,12 @@ describe('RedisLimitStore across an outage (persistent redis-server, killed and 
     await server.kill();
     await eventually(() => !connA.available && !connB.available);
     // Each replica admits from its own memory: a full bucket of 3 each.
-    expect((await a.admit([rpm, day(20)])).ok).toBe(true);
-    expect((await b.admit([rpm, day(30)])).ok).toBe(true);
+    expect((await a.admit([rpm, day], 20)).ok).toBe(true);
+    expect((await b.admit([rpm, day], 30)).ok).toBe(true);
     expect((await b.admit([rpm])).ok).toBe(true);
-    expect((await c.admit([day(7)])).ok).toBe(true); // `open`: unchecked, but counted.
+    expect((await c.admit([day], 7)).ok).toBe(true); // `open`: unchecked, but counted.
     // A's first request ends: 5 tokens more than its estimate, and its Redis slot to hand back.
-    await a.settle([{ rule: day(0) as Extract<LimitRule, { kind: 'budget' }>, delta: 5 }], lease);
+    await a.settle([{ rule: day, delta: 5 }], lease);
 
     const redisDay = (): Promise<string | null> => connA.client.get(connA.key('day'));
     await server.restart();

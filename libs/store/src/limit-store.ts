@@ -1,15 +1,29 @@
 /**
  * One limit to check (and, when every rule of an admission passes, to charge):
- * - `rate`: a token bucket of `limit` per `periodMs`, full at first; `cost` is taken from it. A
- *   burst of `limit`, then `limit` per period, smoothly (a sliding window, not a calendar one).
+ * - `rate`: a token bucket of `limit` per `periodMs`, full at first. A burst of `limit`, then
+ *   `limit` per period, smoothly (a sliding window, not a calendar one).
  * - `budget`: a counter for one calendar window (its `key` names the window) that ends at `endsAt`.
  * - `slots`: at most `limit` held at once; a held slot is a lease that expires unless renewed.
- * A `cost` of 0 only checks that something is left (a bucket above 0, a budget not spent).
+ * A bucket or budget `counts` requests (an admission costs it 1) or tokens (it costs the tokens the
+ * admission charges, see {@link costOf}); a cost of 0 only checks that something is left (a bucket
+ * above 0, a budget not spent). A rule names no amount of its own, so a caller compiles its rules
+ * once and charges each admission what it weighs.
  */
 export type LimitRule =
-  | { kind: 'rate'; key: string; limit: number; periodMs: number; cost: number }
-  | { kind: 'budget'; key: string; limit: number; endsAt: number; cost: number }
+  | { kind: 'rate'; key: string; limit: number; periodMs: number; counts: Counted }
+  | { kind: 'budget'; key: string; limit: number; endsAt: number; counts: Counted }
   | { kind: 'slots'; key: string; limit: number };
+
+/** What a bucket or budget counts. */
+export type Counted = 'requests' | 'tokens';
+
+/** A bucket or a budget: what an admission charges and a correction adjusts. */
+export type CountedRule = Extract<LimitRule, { kind: 'rate' | 'budget' }>;
+
+/** What `rule` takes from its bucket or budget in an admission charging `tokens`. */
+export function costOf(rule: CountedRule, tokens: number): number {
+  return rule.counts === 'requests' ? 1 : tokens;
+}
 
 /** Where a rule stands after an admission (or now, for a read). */
 export interface RuleStanding {
@@ -37,7 +51,7 @@ export type Admission =
 
 /** A correction once the real cost is known: `delta` = actual − charged (negative gives back). */
 export interface Adjustment {
-  rule: Extract<LimitRule, { kind: 'rate' | 'budget' }>;
+  rule: CountedRule;
   delta: number;
 }
 
@@ -48,8 +62,11 @@ export interface Adjustment {
  * request path then takes no turn of the event loop for its limits.
  */
 export abstract class LimitStore {
-  /** Checks every rule; when all pass, charges them and takes the slots. */
-  abstract admit(rules: readonly LimitRule[]): Admission | Promise<Admission>;
+  /**
+   * Checks every rule; when all pass, charges them (1 to a rule counting requests, `tokens` to one
+   * counting tokens) and takes the slots.
+   */
+  abstract admit(rules: readonly LimitRule[], tokens?: number): Admission | Promise<Admission>;
   /** Applies corrections and hands back the slots of `lease`. */
   abstract settle(adjustments: readonly Adjustment[], lease?: SlotLease): void | Promise<void>;
   /** Where each rule stands now, charging nothing. */
@@ -104,42 +121,35 @@ export class MemoryLimitStore extends LimitStore {
   }
 
   /** Synchronous: the Redis store's fallback calls it too. */
-  admit(rules: readonly LimitRule[]): Admission {
+  admit(rules: readonly LimitRule[], tokens = 0): Admission {
     const now = this.clock();
-    // The check reads each rule's state once for its standing and its wait.
-    const standings: RuleStanding[] = [];
-    let refused = -1;
-    let retryAfterMs = 0;
+    // The check builds no standings unless it refuses: the charge below reports them.
     for (let i = 0; i < rules.length; i++) {
-      const amount = this.amount(rules[i], now);
-      standings.push(standingAt(rules[i], amount, now));
-      const wait = refused < 0 ? waitAt(rules[i], amount, standings[i]) : 0;
+      const wait = waitAt(rules[i], this.amount(rules[i], now), tokens, now);
       if (wait > 0) {
-        refused = i; // Nothing is charged; every rule still reports where it stands.
-        retryAfterMs = wait;
+        // Nothing is charged; every rule still reports where it stands.
+        const standings = rules.map((rule) => standingAt(rule, this.amount(rule, now), now));
+        return { ok: false, standings, refused: i, retryAfterMs: wait };
       }
     }
-    if (refused >= 0) {
-      return { ok: false, standings, refused, retryAfterMs };
-    }
     // The charge reads the state again: two rules of one admission may count on the same key.
+    const standings: RuleStanding[] = [];
     let lease: MemoryLease | undefined;
-    for (let i = 0; i < rules.length; i++) {
-      const rule = rules[i];
+    for (const rule of rules) {
       if (rule.kind === 'rate') {
-        const level = this.amount(rule, now) - rule.cost;
+        const level = this.amount(rule, now) - costOf(rule, tokens);
         this.setBucket(rule, level, now);
-        standings[i] = standingAt(rule, level, now);
+        standings.push(standingAt(rule, level, now));
       } else if (rule.kind === 'budget') {
         const budget = this.budget(rule, now);
-        budget.used += rule.cost;
-        standings[i] = standingAt(rule, budget.used, now);
+        budget.used += costOf(rule, tokens);
+        standings.push(standingAt(rule, budget.used, now));
       } else {
         lease ??= new MemoryLease(`m${++this.leases}`);
         lease.keys.push(rule.key);
         const held = (this.slots.get(rule.key) ?? 0) + 1;
         this.slots.set(rule.key, held);
-        standings[i] = standingAt(rule, held, now);
+        standings.push(standingAt(rule, held, now));
       }
     }
     return lease ? { ok: true, standings, lease } : { ok: true, standings };
@@ -183,16 +193,18 @@ export class MemoryLimitStore extends LimitStore {
   drain(): Adjustment[] {
     const now = this.clock();
     const taken: Adjustment[] = [];
+    // A correction adds its delta whatever its rule counts.
+    const counts = 'tokens';
     for (const [key, b] of this.buckets) {
       const lack = b.limit - bucketLevel(b, b.limit, b.periodMs, now);
       if (lack > 0) {
-        const rule = { kind: 'rate', key, limit: b.limit, periodMs: b.periodMs, cost: 0 } as const;
+        const rule = { kind: 'rate', key, limit: b.limit, periodMs: b.periodMs, counts } as const;
         taken.push({ rule, delta: lack });
       }
     }
     for (const [key, b] of this.budgets) {
       if (b.endsAt > now && b.used > 0) {
-        const rule = { kind: 'budget', key, limit: b.limit, endsAt: b.endsAt, cost: 0 } as const;
+        const rule = { kind: 'budget', key, limit: b.limit, endsAt: b.endsAt, counts } as const;
         taken.push({ rule, delta: b.used });
       }
     }
@@ -265,16 +277,18 @@ function standingAt(rule: LimitRule, amount: number, now: number): RuleStanding 
   return { limit: rule.limit, remaining: Math.max(0, rule.limit - amount), resetMs: 0 };
 }
 
-/** How long until `rule`, at `amount`, would pass (0: it passes now). */
-function waitAt(rule: LimitRule, amount: number, standing: RuleStanding): number {
+/** How long until `rule`, at `amount`, would pass an admission charging `tokens` (0: it passes now). */
+function waitAt(rule: LimitRule, amount: number, tokens: number, now: number): number {
   if (rule.kind === 'rate') {
-    const need = Math.max(rule.cost, 1);
+    const need = Math.max(costOf(rule, tokens), 1);
     return amount >= need
       ? 0
       : Math.max(1, Math.ceil(((need - amount) * rule.periodMs) / rule.limit));
   }
   if (rule.kind === 'budget') {
-    return amount + Math.max(rule.cost, 1) <= rule.limit ? 0 : Math.max(1, standing.resetMs);
+    return amount + Math.max(costOf(rule, tokens), 1) <= rule.limit
+      ? 0
+      : Math.max(1, rule.endsAt - now);
   }
   return amount < rule.limit ? 0 : 1000;
 }

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { RedisFailurePolicy } from '@app/config';
 import {
+  costOf,
   LimitStore,
   MemoryLimitStore,
   type Adjustment,
@@ -184,14 +185,14 @@ export class RedisLimitStore extends LimitStore {
     conn.onReady(() => void this.merge());
   }
 
-  async admit(rules: readonly LimitRule[]): Promise<Admission> {
+  async admit(rules: readonly LimitRule[], tokens = 0): Promise<Admission> {
     if (this.conn.available) {
       const id = `${this.conn.replicaId}:${++this.leases}`;
       try {
         const reply = await this.redis.gwLimitAdmit(
           rules.length,
           ...this.keys(rules),
-          ...this.admitArgs('admit', id, rules),
+          ...this.admitArgs('admit', id, rules, tokens),
         );
         return this.admission(reply, rules, id);
       } catch (err) {
@@ -201,13 +202,13 @@ export class RedisLimitStore extends LimitStore {
     this.conn.countFallback();
     if (this.policy === 'open') {
       // Admitted unchecked, but counted: the shared windows and budgets get it once Redis returns.
-      this.local.settle(charges(rules));
+      this.local.settle(charges(rules, tokens));
       return { ok: true, standings: rules.map(unlimited) };
     }
     if (this.policy === 'closed') {
       return { ok: false, unavailable: true };
     }
-    return this.local.admit(rules);
+    return this.local.admit(rules, tokens);
   }
 
   async settle(adjustments: readonly Adjustment[], lease?: SlotLease): Promise<void> {
@@ -239,7 +240,7 @@ export class RedisLimitStore extends LimitStore {
         const reply = await this.redis.gwLimitAdmit(
           rules.length,
           ...this.keys(rules),
-          ...this.admitArgs('peek', '', rules),
+          ...this.admitArgs('peek', '', rules, 0),
         );
         return this.readStandings(reply, rules);
       } catch (err) {
@@ -263,13 +264,14 @@ export class RedisLimitStore extends LimitStore {
     mode: 'admit' | 'peek',
     id: string,
     rules: readonly LimitRule[],
+    tokens: number,
   ): Array<string | number> {
     const args: Array<string | number> = [mode, this.leaseMs, id];
     for (const rule of rules) {
       if (rule.kind === 'rate') {
-        args.push('r', rule.limit, rule.periodMs, rule.cost);
+        args.push('r', rule.limit, rule.periodMs, costOf(rule, tokens));
       } else if (rule.kind === 'budget') {
-        args.push('b', rule.limit, rule.endsAt, rule.cost);
+        args.push('b', rule.limit, rule.endsAt, costOf(rule, tokens));
       } else {
         args.push('s', rule.limit, 0, 0);
       }
@@ -379,11 +381,11 @@ export class RedisLimitStore extends LimitStore {
 }
 
 /** What an admission takes from each bucket and budget (slots aside), as corrections. */
-function charges(rules: readonly LimitRule[]): Adjustment[] {
+function charges(rules: readonly LimitRule[], tokens: number): Adjustment[] {
   const taken: Adjustment[] = [];
   for (const rule of rules) {
-    if (rule.kind !== 'slots' && rule.cost > 0) {
-      taken.push({ rule, delta: rule.cost });
+    if (rule.kind !== 'slots' && costOf(rule, tokens) > 0) {
+      taken.push({ rule, delta: costOf(rule, tokens) });
     }
   }
   return taken;
