@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import autocannon from 'autocannon';
 import {
   buildIfNeeded,
+  cpuMicroseconds,
   freePort,
   GATEWAY_COMMAND,
   NODE_FLAGS,
@@ -310,6 +311,8 @@ const HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${K
 const cores = availableParallelism();
 const pin = cores >= 2 && spawnSync('taskset', ['-V']).status === 0;
 const children = processGroup({ label: 'bench' });
+/** The process serving each target whose CPU time is read (the direct target's shares a core with the load). */
+const servers = {};
 
 /** Starts `args`, pinned to core `cpu` when pinning is on. */
 function launch(name, args, env, cpu) {
@@ -435,7 +438,7 @@ async function launchLimitedGateways(simUrl) {
     gatewayEnv(port, simUrl, { METRICS_PORT: '0', GATEWAY_API_KEYS_FILE: keysFile, ...extra });
   const targets = {};
   const memoryPort = await freePort();
-  launch('gateway+limits', GATEWAY_COMMAND, env(memoryPort), 0);
+  servers['gateway+limits'] = launch('gateway+limits', GATEWAY_COMMAND, env(memoryPort), 0).pid;
   targets['gateway+limits'] = `http://127.0.0.1:${memoryPort}`;
   if (spawnSync('redis-server', ['--version']).status === 0) {
     const redisPort = await freePort();
@@ -457,12 +460,12 @@ async function launchLimitedGateways(simUrl) {
     );
     await waitListening(redisPort);
     const redisGwPort = await freePort();
-    launch(
+    servers['gateway+limits+redis'] = launch(
       'gateway+limits+redis',
       GATEWAY_COMMAND,
       env(redisGwPort, { REDIS_URL: `redis://127.0.0.1:${redisPort}` }),
       0,
-    );
+    ).pid;
     targets['gateway+limits+redis'] = `http://127.0.0.1:${redisGwPort}`;
   }
   for (const url of Object.values(targets)) {
@@ -505,7 +508,7 @@ async function main() {
   );
   const simUrl = `http://127.0.0.1:${simPort}`;
   await waitReady(`${simUrl}/health`);
-  launch(
+  servers.express = launch(
     'express-proxy',
     // The floor runs on the same Node with the same flags: the ratio compares code, not flags.
     [process.execPath, ...NODE_FLAGS, join(ROOT, 'bench/express-proxy.mjs')],
@@ -514,13 +517,14 @@ async function main() {
       PROXY_TARGET: simUrl,
     },
     0,
-  );
+  ).pid;
   const gateway = launch(
     'gateway',
     GATEWAY_COMMAND,
     gatewayEnv(gwPort, simUrl, { METRICS_PORT: String(metricsPort), GATEWAY_API_KEYS: KEY }),
     0,
   );
+  servers.gateway = gateway.pid;
   const targets = {
     direct: simUrl,
     express: `http://127.0.0.1:${proxyPort}`,
@@ -592,10 +596,15 @@ async function main() {
       const order = targetsOf(c);
       const turn = round % order.length;
       for (const [t, url, run] of [...order.slice(turn), ...order.slice(0, turn)]) {
+        const pid = servers[t === 'gateway chat' ? 'gateway' : t];
+        const cpuBefore = cpuMicroseconds(pid);
         const r = await cannon(url, { ...run, amount: amounts[caseName][t] });
         const errors = r.errors + r.timeouts + r.non2xx;
         ((raw[caseName] ??= {})[t] ??= []).push({
           rps: r.requests.total / r.seconds,
+          // The serving process's own CPU time per request (its core is shared with the others,
+          // idle meanwhile): what the machine's drift moves least.
+          cpuUs: (cpuMicroseconds(pid) - cpuBefore) / r.requests.total,
           p50: r.latency.p50,
           p99: r.latency.p99,
           errors,
@@ -657,6 +666,7 @@ async function main() {
     for (const [t, rs] of Object.entries(byTarget)) {
       agg[caseName][t] = {
         rps: median(rs.map((r) => r.rps)),
+        cpuUs: median(rs.map((r) => r.cpuUs)),
         p50: median(rs.map((r) => r.p50)),
         p99: median(rs.map((r) => r.p99)),
         errors: rs.reduce((a, r) => a + r.errors, 0),
@@ -668,6 +678,9 @@ async function main() {
   // ratio of two medians taken from different rounds would read as a difference between them.
   const pairedRatio = (caseName, t, base) =>
     median(raw[caseName][t].map((r, i) => r.rps / raw[caseName][base][i].rps));
+  // The same reading from CPU time: the floor's CPU per request over the target's, per round.
+  const cpuRatio = (caseName, t, base) =>
+    median(raw[caseName][t].map((r, i) => raw[caseName][base][i].cpuUs / r.cpuUs));
 
   const f = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
   const sf = (n, d) => (Number.isFinite(n) && n >= 0 ? `+${f(n, d)}` : f(n, d));
@@ -680,11 +693,15 @@ async function main() {
         caseName,
         t,
         f(a.rps, 0),
+        f(a.cpuUs, 0),
         f(a.p50, 0),
         f(a.p99, 0),
         t === 'direct' || !d ? '' : sf(a.p50 - d.p50, 0),
         t.startsWith('gateway') && byTarget.express
           ? `${f(100 * pairedRatio(caseName, t, 'express'), 0)} %`
+          : '',
+        t.startsWith('gateway') && byTarget.express
+          ? `${f(100 * cpuRatio(caseName, t, 'express'), 0)} %`
           : '',
         String(a.errors),
       ]);
@@ -710,9 +727,11 @@ async function main() {
         label,
         t,
         '',
+        '',
         f(a.p50, 2),
         f(a.p99, 2),
         t === 'direct' ? '' : `${sf(a.p50 - d.p50, 2)} / ${sf(a.p99 - d.p99, 2)}`,
+        '',
         '',
         String(a.errors),
       ]);
@@ -722,10 +741,12 @@ async function main() {
     'case',
     'target',
     'req/s',
+    'CPU µs/req',
     'p50 ms',
     'p99 ms',
     'added p50 (/p99) ms',
     'gw/express (per round)',
+    'by CPU time',
     'errors',
   ];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -779,6 +800,18 @@ async function main() {
                 Object.keys(byTarget)
                   .filter((t) => t.startsWith('gateway'))
                   .map((t) => [t, pairedRatio(caseName, t, 'express')]),
+              ),
+            ]),
+        ),
+        cpuRatioVsExpress: Object.fromEntries(
+          Object.entries(agg)
+            .filter(([, byTarget]) => byTarget.express)
+            .map(([caseName, byTarget]) => [
+              caseName,
+              Object.fromEntries(
+                Object.keys(byTarget)
+                  .filter((t) => t.startsWith('gateway'))
+                  .map((t) => [t, cpuRatio(caseName, t, 'express')]),
               ),
             ]),
         ),

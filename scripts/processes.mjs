@@ -129,6 +129,22 @@ export function rssMb(pid) {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+let clockTicks;
+/**
+ * The CPU time a process has used so far (user + system), in microseconds, from /proc (NaN where
+ * there is none). Read in clock ticks: 10 ms each on Linux.
+ */
+export function cpuMicroseconds(pid) {
+  clockTicks ??= Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
+  try {
+    // The fields after the command name, which is in brackets and may hold spaces.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks;
+  } catch {
+    return NaN;
+  }
+}
+
 const running = (c) => c.exitCode === null && c.signalCode === null;
 
 /**
