@@ -175,12 +175,8 @@ export class MemoryLimitStore extends LimitStore {
     }
     lease.held = false;
     for (const key of lease.keys) {
-      const held = (this.slots.get(key) ?? 0) - 1;
-      if (held > 0) {
-        this.slots.set(key, held);
-      } else {
-        this.slots.delete(key);
-      }
+      // A key's count stays at 0 (keys × scopes, a bounded set): no entry comes and goes per request.
+      this.slots.set(key, Math.max(0, (this.slots.get(key) ?? 0) - 1));
     }
   }
 

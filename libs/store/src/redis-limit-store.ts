@@ -11,6 +11,7 @@ import {
   type RuleStanding,
   type SlotLease,
 } from './limit-store';
+import { LiveList, type LiveEntry } from './live-list';
 import type { RedisConnection } from './redis-connection';
 
 // The same arithmetic as MemoryLimitStore, on Redis's clock, in one script per call: every rule of
@@ -138,6 +139,23 @@ export interface RedisLimitStoreOptions {
   leaseMs?: number;
 }
 
+/**
+ * Slots held in Redis by one request, in the store's list of held leases until handed back (a
+ * list, not a map by id: see {@link LiveList}).
+ */
+class SharedLease implements SlotLease {
+  readonly shared = true;
+  readonly entry: LiveEntry<SharedLease>;
+
+  constructor(
+    readonly id: string,
+    readonly keys: readonly string[],
+    held: LiveList<SharedLease>,
+  ) {
+    this.entry = held.add(this);
+  }
+}
+
 /** Slots held in Redis whose request ended while Redis was out: handed back once it returns. */
 interface Release {
   at: number;
@@ -162,7 +180,8 @@ export class RedisLimitStore extends LimitStore {
   private readonly local = new MemoryLimitStore();
   private readonly policy: RedisFailurePolicy;
   private readonly leaseMs: number;
-  private readonly held = new Map<string, readonly string[]>();
+  /** The slots held in Redis by requests still running: renewed until handed back. */
+  private readonly held = new LiveList<SharedLease>();
   private readonly renewal: NodeJS.Timeout;
   private readonly logger = new Logger('Redis');
   private releases: Release[] = [];
@@ -212,8 +231,8 @@ export class RedisLimitStore extends LimitStore {
   }
 
   async settle(adjustments: readonly Adjustment[], lease?: SlotLease): Promise<void> {
-    if (lease) {
-      this.held.delete(lease.id);
+    if (lease instanceof SharedLease) {
+      this.held.remove(lease.entry);
     }
     if (lease && !lease.shared) {
       this.local.settle([], lease);
@@ -288,8 +307,7 @@ export class RedisLimitStore extends LimitStore {
     if (slotKeys.length === 0) {
       return { ok: true, standings };
     }
-    this.held.set(id, slotKeys);
-    return { ok: true, standings, lease: { id, keys: slotKeys, shared: true } };
+    return { ok: true, standings, lease: new SharedLease(id, slotKeys, this.held) };
   }
 
   private readStandings(reply: number[], rules: readonly LimitRule[]): RuleStanding[] {
@@ -366,10 +384,10 @@ export class RedisLimitStore extends LimitStore {
     }
     const keys: string[] = [];
     const ids: string[] = [];
-    for (const [id, slotKeys] of this.held) {
-      for (const key of slotKeys) {
+    for (const lease of this.held) {
+      for (const key of lease.keys) {
         keys.push(key);
-        ids.push(id);
+        ids.push(lease.id);
       }
     }
     try {
