@@ -211,7 +211,10 @@ export class RedisCircuitStore extends CircuitStore {
     }
     const bench = parseBench(message.slice(newline + 1));
     this.changes++;
-    this.local.put(message.slice(0, newline), bench && bench.until > Date.now() ? bench : undefined);
+    this.local.put(
+      message.slice(0, newline),
+      bench && bench.until > Date.now() ? bench : undefined,
+    );
   }
 }
 
