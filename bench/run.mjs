@@ -239,7 +239,11 @@ function relayPerStream() {
     upstream.emit('data', bytes);
     upstream.emit('end');
     const client = new Client();
-    chat.relaySse(events, client, { alias: 'llama-4-scout', stallTimeoutMs: 60_000, usageAdded: true });
+    chat.relaySse(events, client, {
+      alias: 'llama-4-scout',
+      stallTimeoutMs: 60_000,
+      usageAdded: true,
+    });
     return Promise.resolve(client.n);
   };
 }
@@ -681,6 +685,20 @@ async function main() {
   // The same reading from CPU time: the floor's CPU per request over the target's, per round.
   const cpuRatio = (caseName, t, base) =>
     median(raw[caseName][t].map((r, i) => raw[caseName][base][i].cpuUs / r.cpuUs));
+  /** A ratio of each gateway target against the floor, per case that has the floor. */
+  const vsExpress = (ratio) =>
+    Object.fromEntries(
+      Object.entries(agg)
+        .filter(([, byTarget]) => byTarget.express)
+        .map(([caseName, byTarget]) => [
+          caseName,
+          Object.fromEntries(
+            Object.keys(byTarget)
+              .filter((t) => t.startsWith('gateway'))
+              .map((t) => [t, ratio(caseName, t, 'express')]),
+          ),
+        ]),
+    );
 
   const f = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
   const sf = (n, d) => (Number.isFinite(n) && n >= 0 ? `+${f(n, d)}` : f(n, d));
@@ -791,30 +809,8 @@ async function main() {
         rounds: ROUNDS,
         durationSeconds: DURATION,
         cases: agg,
-        ratioVsExpress: Object.fromEntries(
-          Object.entries(agg)
-            .filter(([, byTarget]) => byTarget.express)
-            .map(([caseName, byTarget]) => [
-              caseName,
-              Object.fromEntries(
-                Object.keys(byTarget)
-                  .filter((t) => t.startsWith('gateway'))
-                  .map((t) => [t, pairedRatio(caseName, t, 'express')]),
-              ),
-            ]),
-        ),
-        cpuRatioVsExpress: Object.fromEntries(
-          Object.entries(agg)
-            .filter(([, byTarget]) => byTarget.express)
-            .map(([caseName, byTarget]) => [
-              caseName,
-              Object.fromEntries(
-                Object.keys(byTarget)
-                  .filter((t) => t.startsWith('gateway'))
-                  .map((t) => [t, cpuRatio(caseName, t, 'express')]),
-              ),
-            ]),
-        ),
+        ratioVsExpress: vsExpress(pairedRatio),
+        cpuRatioVsExpress: vsExpress(cpuRatio),
         raw,
         precise,
         rssMb: {

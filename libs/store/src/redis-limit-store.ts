@@ -7,6 +7,7 @@ import {
   MemoryLimitStore,
   type Adjustment,
   type Admission,
+  type CountedRule,
   type LimitRule,
   type RuleStanding,
   type SlotLease,
@@ -402,8 +403,9 @@ export class RedisLimitStore extends LimitStore {
 function charges(rules: readonly LimitRule[], tokens: number): Adjustment[] {
   const taken: Adjustment[] = [];
   for (const rule of rules) {
-    if (rule.kind !== 'slots' && costOf(rule, tokens) > 0) {
-      taken.push({ rule, delta: costOf(rule, tokens) });
+    const cost = rule.kind === 'slots' ? 0 : costOf(rule, tokens);
+    if (cost > 0) {
+      taken.push({ rule: rule as CountedRule, delta: cost });
     }
   }
   return taken;
