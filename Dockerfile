@@ -45,4 +45,4 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
 # node directly, not `npm run start:prod`: npm does not forward SIGTERM reliably.
-CMD ["node", "--no-memory-reducer", "dist/apps/gateway/apps/gateway/src/main.js"]
+CMD ["node", "--no-memory-reducer", "--max-semi-space-size=32", "dist/apps/gateway/apps/gateway/src/main.js"]
