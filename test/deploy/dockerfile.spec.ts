@@ -111,7 +111,9 @@ describe('Dockerfile', () => {
     const start = (JSON.parse(readRepoFile('package.json')) as { scripts: Record<string, string> })
       .scripts['start:prod'];
     expect(execForm(last('CMD'))).toEqual(start.split(' '));
-    expect(start).toMatch(/^node (--[a-z-]+ )*dist\/apps\/gateway\/apps\/gateway\/src\/main\.js$/);
+    expect(start).toMatch(
+      /^node (--[a-z-]+(=[0-9a-z]+)? )*dist\/apps\/gateway\/apps\/gateway\/src\/main\.js$/,
+    );
   });
 
   it('sets PORT to the exposed port', () => {
