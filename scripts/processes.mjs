@@ -15,9 +15,9 @@ export const GATEWAY_MAIN = join(ROOT, 'dist/apps/gateway/apps/gateway/src/main.
  * quiet spell V8 shrinks the heap, and the next bursts ran 20–30 % slower for minutes (measured
  * with bursts of load 8 s apart: 29–33k requests per 4 s burst, then 21–26k from the first
  * shrinking on; with the flag 29–32k throughout). `--max-semi-space-size=32` (MB; Node 20's
- * default is 16): with the default young generation, 4 of 13 gateways loaded side by side at c64
+ * default is 16): with the default young generation, 4 of 28 gateways loaded side by side at c64
  * fell for their whole life into a state of long scavenges and repeated full collections that took
- * 35–45 % more CPU per request; with 32 MB none of 14 did (README, Performance).
+ * 35–45 % more CPU per request; with 32 MB none of 20 did (README, Performance).
  */
 export const NODE_FLAGS = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
   .scripts['start:prod'].split(' ')
