@@ -9,6 +9,24 @@ import {
 } from './support/fixture';
 import type { RunningGateway } from './support/gateway';
 
+/** Takes a key's requests_per_minute bucket (as the gateway keys it) one request at a time until none is left. */
+async function emptyRequestBucket(
+  store: LimitStore,
+  keyName: string,
+  limit: number,
+): Promise<void> {
+  const rpm: LimitRule = {
+    kind: 'rate',
+    key: `lim:{${keyName}}:*:rpm`,
+    limit,
+    periodMs: 60_000,
+    counts: 'requests',
+  };
+  while ((await store.admit([rpm])).ok) {
+    // One more request taken.
+  }
+}
+
 const KEYS = {
   rpm: 'sk-limits-rpm-0123456789abcdef',
   conc: 'sk-limits-conc-0123456789abcdef',
@@ -168,16 +186,7 @@ describe('per-key limits (e2e, in-memory store)', () => {
     expect(failed.status).toBeGreaterThanOrEqual(502);
     expectTrios(failed, 'upstream failure');
     // Empty the key's bucket.
-    const rpm: LimitRule = {
-      kind: 'rate',
-      key: 'lim:{heads-team}:*:rpm',
-      limit: 50,
-      periodMs: 60_000,
-      counts: 'requests',
-    };
-    while ((await gw.app.get(LimitStore).admit([rpm])).ok) {
-      // Taken one by one until none is left.
-    }
+    await emptyRequestBucket(gw.app.get(LimitStore), 'heads-team', 50);
     const refused = await chat(KEYS.heads, scout);
     expect(refused.status).toBe(429);
     expectTrios(refused, 'refused');
@@ -326,16 +335,7 @@ describe('per-key limits (e2e, in-memory store)', () => {
 
   it('makes the openai SDK raise RateLimitError, and its retries wait for Retry-After', async () => {
     // Empty the sdk-team bucket (60/min: one request back per second).
-    const rpm: LimitRule = {
-      kind: 'rate',
-      key: 'lim:{sdk-team}:*:rpm',
-      limit: 60,
-      periodMs: 60_000,
-      counts: 'requests',
-    };
-    while ((await gw.app.get(LimitStore).admit([rpm])).ok) {
-      // Taken one by one until none is left.
-    }
+    await emptyRequestBucket(gw.app.get(LimitStore), 'sdk-team', 60);
     const noRetry = new OpenAI({ apiKey: KEYS.sdk, baseURL: `${gw.url}/v1`, maxRetries: 0 });
     const error = await noRetry.chat.completions
       .create({ model: 'llama-4-scout', messages: hello.messages })

@@ -7,7 +7,6 @@ import {
   MemoryLimitStore,
   type Adjustment,
   type Admission,
-  type CountedRule,
   type LimitRule,
   type RuleStanding,
   type SlotLease,
@@ -403,9 +402,12 @@ export class RedisLimitStore extends LimitStore {
 function charges(rules: readonly LimitRule[], tokens: number): Adjustment[] {
   const taken: Adjustment[] = [];
   for (const rule of rules) {
-    const cost = rule.kind === 'slots' ? 0 : costOf(rule, tokens);
+    if (rule.kind === 'slots') {
+      continue;
+    }
+    const cost = costOf(rule, tokens);
     if (cost > 0) {
-      taken.push({ rule: rule as CountedRule, delta: cost });
+      taken.push({ rule, delta: cost });
     }
   }
   return taken;
