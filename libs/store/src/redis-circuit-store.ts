@@ -85,13 +85,7 @@ export class RedisCircuitStore extends CircuitStore {
     conn.client.defineCommand('gwLift', { lua: LIFT });
     conn.client.defineCommand('gwFail', { lua: FAIL });
     this.redis = conn.client as Scripted;
-    const sub = conn.subscriber();
-    sub.on('message', (channel: string, message: string) => {
-      if (channel === this.channel) {
-        this.apply(message);
-      }
-    });
-    sub.subscribe(this.channel).catch(() => undefined);
+    conn.subscribe(this.channel, (message) => this.apply(message));
     conn.onReady(() => void this.resync());
     this.refresh = setInterval(() => void this.reload(), refreshMs);
     this.refresh.unref();

@@ -16,6 +16,10 @@ const MAX_BACKOFF_MS = 5_000;
  * commands out after {@link COMMAND_TIMEOUT_MS}, and reconnects with a capped backoff. It logs an
  * outage once when it starts and once when it ends, and counts outages and the operations served
  * from local state meanwhile.
+ *
+ * Subscriptions go through {@link subscribe}, never through ioredis's own re-subscription: that
+ * sends SUBSCRIBE on every reconnection with a promise nobody handles, so a connection lost again
+ * before Redis answered it rejected that promise unhandled and Node ended the gateway.
  */
 export class RedisConnection {
   readonly client: Redis;
@@ -24,6 +28,8 @@ export class RedisConnection {
   private readonly logger = new Logger('Redis');
   private readonly readyListeners: Array<() => void> = [];
   private subscriberClient?: Redis;
+  /** Handlers by channel, subscribed again on every (re)connection of the subscriber. */
+  private readonly channels = new Map<string, (message: string) => void>();
   private current: RedisState = 'connecting';
   private downSince?: number;
   private outageCount = 0;
@@ -97,15 +103,17 @@ export class RedisConnection {
     this.readyListeners.push(listener);
   }
 
-  /** A second connection for SUBSCRIBE (a subscribed connection runs no other command). */
-  subscriber(): Redis {
-    if (!this.subscriberClient) {
-      const sub = new Redis(this.url, { ...RedisConnection.options(), enableOfflineQueue: true });
-      sub.on('error', () => undefined); // The command connection reports outages.
-      sub.connect().catch(() => undefined);
-      this.subscriberClient = sub;
+  /**
+   * Calls `onMessage` with every message published on `channel`, from now on and across every
+   * reconnection. Messages published while the subscriber is disconnected are lost (pub/sub keeps
+   * none), so a subscriber also re-reads what it mirrors when the connection is back.
+   */
+  subscribe(channel: string, onMessage: (message: string) => void): void {
+    this.channels.set(channel, onMessage);
+    const sub = this.subscriberClient ?? this.startSubscriber();
+    if (sub.status === 'ready') {
+      this.sendSubscribe(sub, [channel]);
     }
-    return this.subscriberClient;
   }
 
   /** The full Redis key of a logical key. */
@@ -114,12 +122,44 @@ export class RedisConnection {
   }
 
   async close(): Promise<void> {
+    if (this.closed) {
+      return;
+    }
     this.closed = true;
-    this.subscriberClient?.disconnect();
+    this.subscriberClient?.disconnect(); // A SUBSCRIBE in flight fails, handled by sendSubscribe.
     if (this.client.status === 'ready') {
       await this.client.quit().catch(() => undefined);
     }
     this.client.disconnect();
+  }
+
+  /**
+   * The second connection, for SUBSCRIBE only (a subscribed connection runs no other command). It
+   * sends no command while disconnected and re-subscribes by itself on every `ready`.
+   */
+  private startSubscriber(): Redis {
+    const sub = new Redis(this.url, { ...RedisConnection.options(), autoResubscribe: false });
+    sub.on('error', () => undefined); // The command connection reports outages.
+    sub.on('ready', () => this.sendSubscribe(sub, [...this.channels.keys()]));
+    sub.on('message', (channel: string, message: string) => this.channels.get(channel)?.(message));
+    sub.connect().catch(() => undefined);
+    this.subscriberClient = sub;
+    return sub;
+  }
+
+  /**
+   * SUBSCRIBE with its failure handled. Lost with the connection, it is sent again on the next
+   * `ready`; timed out on a live connection (a hung Redis), the connection is remade for it.
+   */
+  private sendSubscribe(sub: Redis, channels: string[]): void {
+    if (channels.length === 0) {
+      return;
+    }
+    sub.subscribe(...channels).catch(() => {
+      if (!this.closed && sub.status === 'ready') {
+        sub.disconnect(true);
+      }
+    });
   }
 
   private up(): void {
