@@ -4,7 +4,9 @@ import { buildIfNeeded, GATEWAY_MAIN } from './support/build';
 import { startBackends, type FakeBackends } from './support/backends';
 import { writeKeysFile } from './support/fixture';
 import { freePort } from './support/ports';
+import { Redis } from 'ioredis';
 import { startRedis, type RedisServer } from './support/redis';
+import { startRedisProxy, type RedisProxy } from './support/redis-proxy';
 
 const ROOT = repoRoot();
 const KEY = 'sk-processes-0123456789abcdef';
@@ -30,9 +32,13 @@ async function waitReady(url: string): Promise<void> {
   throw new Error(`${url} never became ready with Redis`);
 }
 
-/** The built gateway as its own process (what Kubernetes runs), sharing Redis with its twin. */
+/**
+ * The built gateway as its own process (what Kubernetes runs), sharing Redis with its twin; the
+ * second process reaches Redis through a TCP proxy that can drop its connections.
+ */
 describe('two gateway processes on one Redis (e2e, built gateway, real redis-server)', () => {
   let redis: RedisServer;
+  let proxy: RedisProxy;
   let fakes: FakeBackends;
   const processes: ChildProcess[] = [];
   const urls: string[] = [];
@@ -48,6 +54,7 @@ describe('two gateway processes on one Redis (e2e, built gateway, real redis-ser
     // The demo's rule: build when dist is missing or older than any source.
     expect(buildIfNeeded()).toBe(0);
     redis = await startRedis();
+    proxy = await startRedisProxy(redis.port);
     fakes = await startBackends();
     const keysFile = writeKeysFile(
       `keys:\n  - { name: shared, key: ${KEY}, limits: { requests_per_minute: 5 } }\n` +
@@ -67,7 +74,7 @@ describe('two gateway processes on one Redis (e2e, built gateway, real redis-ser
           LOG_LEVEL: 'error',
           GATEWAY_API_KEYS_FILE: keysFile,
           BACKEND_HEALTH_INTERVAL_SECONDS: '3600',
-          REDIS_URL: redis.url,
+          REDIS_URL: i === 0 ? redis.url : proxy.url,
         },
         stdio: 'ignore',
       });
@@ -92,6 +99,7 @@ describe('two gateway processes on one Redis (e2e, built gateway, real redis-ser
       ),
     );
     await fakes?.close();
+    await proxy?.close();
     await redis?.stop();
   });
 
@@ -112,6 +120,32 @@ describe('two gateway processes on one Redis (e2e, built gateway, real redis-ser
     expect(((await other.json()) as { error: { code: string } }).error.code).toBe(
       'insufficient_quota',
     );
+  });
+
+  // Before, a connection lost in the middle of ioredis's own re-SUBSCRIBE ended the process (an
+  // unhandled rejection). The next test then proves the second process hears benches again.
+  it('keeps serving while its Redis connections drop, one in the middle of SUBSCRIBE', async () => {
+    const observer = new Redis(redis.url);
+    const subscribers = async (): Promise<number> =>
+      ((await observer.call('PUBSUB', 'NUMSUB', 'dgx-gw:circuit:changes')) as [string, number])[1];
+    try {
+      expect(await subscribers()).toBe(2);
+      const cutMidSubscribe = proxy.onNextSend(/SUBSCRIBE/i, 'cut');
+      proxy.cut(); // Every connection of the second process.
+      let faulted = false;
+      void cutMidSubscribe.then(() => (faulted = true));
+      // Traffic through the drops, until the process has subscribed again after the fault.
+      const statuses: number[] = [];
+      while (!faulted || (await subscribers()) !== 2) {
+        expect(statuses.length).toBeLessThan(2_000);
+        statuses.push((await chat(urls[1], FREE_KEY)).status);
+      }
+      expect(statuses.length).toBeGreaterThan(0);
+      expect(statuses.every((s) => s === 200)).toBe(true);
+      expect(processes[1].exitCode).toBeNull();
+    } finally {
+      observer.disconnect();
+    }
   });
 
   it('skips on one process a backend model benched through the other', async () => {
