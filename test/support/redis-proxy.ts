@@ -10,8 +10,9 @@ export interface RedisProxy {
   cut(sent?: RegExp): void;
   /**
    * The next `times` client writes matching `pattern`: `cut` drops that connection before Redis
-   * sees the write (a network blip mid-command), `hold` swallows the write and keeps the
-   * connection open (a Redis that never answers it). Resolves once all `times` have happened.
+   * sees the write (a network blip mid-command); `hold` freezes the connection from that write
+   * on, open but with nothing more reaching Redis (a Redis, or a network, that stopped answering
+   * it: replies stay in order, as TCP keeps them). Resolves once all `times` have happened.
    */
   onNextSend(pattern: RegExp, fault: RedisFault, times?: number): Promise<void>;
   close(): Promise<void>;
@@ -28,11 +29,15 @@ export async function startRedisProxy(redisPort: number): Promise<RedisProxy> {
   const server = createServer((client) => {
     const upstream = connect(redisPort, '127.0.0.1');
     clients.set(client, '');
+    let frozen = false;
     const drop = (): void => {
       client.destroy();
       upstream.destroy();
     };
     client.on('data', (chunk: Buffer) => {
+      if (frozen) {
+        return;
+      }
       const text = chunk.toString('latin1');
       clients.set(client, (clients.get(client) ?? '') + text);
       const plan = plans.find((p) => p.left > 0 && p.pattern.test(text));
@@ -42,6 +47,8 @@ export async function startRedisProxy(redisPort: number): Promise<RedisProxy> {
         }
         if (plan.fault === 'cut') {
           drop();
+        } else {
+          frozen = true;
         }
         return;
       }

@@ -12,6 +12,10 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Starts it again on the same port: empty, or with every write before the kill if persistent. */
   restart(): Promise<void>;
+  /** Stops it answering (SIGSTOP): connections stay open, nothing is answered — a hung Redis. */
+  pause(): void;
+  /** Lets a paused server answer again (SIGCONT). */
+  resume(): void;
   /** Kills it for good. */
   stop(): Promise<void>;
 }
@@ -121,5 +125,16 @@ export async function startRedis(options: { persistent?: boolean } = {}): Promis
       }
     }
   }
-  return { port, url: `redis://127.0.0.1:${port}`, kill, restart: launch, stop: kill };
+  const signal = (name: NodeJS.Signals) => (): void => {
+    child?.kill(name);
+  };
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    kill,
+    restart: launch,
+    pause: signal('SIGSTOP'),
+    resume: signal('SIGCONT'),
+    stop: kill, // SIGKILL ends a paused server too.
+  };
 }

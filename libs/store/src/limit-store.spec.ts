@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { startRedis, type RedisServer } from '../../../test/support/redis';
 import {
@@ -221,6 +222,48 @@ describe('RedisLimitStore across an outage (persistent redis-server, killed and 
     }
     await Promise.all([connA, connB, connC].map((conn) => conn.close()));
     await server.stop();
+  });
+});
+
+describe('RedisLimitStore with a hung Redis (redis-server stopped with SIGSTOP)', () => {
+  it('answers every admission from local memory within the command timeout, drops the connection once, and shares again once Redis answers', async () => {
+    const server = await startRedis();
+    const conn = new RedisConnection(server.url, 'hung:');
+    const store = new RedisLimitStore(conn, { policy: 'local' });
+    try {
+      const ready = new Promise<void>((resolve) => conn.onReady(resolve));
+      conn.start();
+      await ready;
+      const rule = rate('hung-rpm', 100);
+      expect((await store.admit([rule])).ok).toBe(true);
+      const drops = jest.spyOn(conn.client, 'disconnect');
+
+      server.pause();
+      const started = Date.now();
+      // Many admissions in flight when Redis stops answering: each times out and falls back.
+      const outcomes = await Promise.all(Array.from({ length: 30 }, () => store.admit([rule])));
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(outcomes.every((o) => o.ok)).toBe(true);
+      expect(conn.state).toBe('unreachable');
+      expect(drops).toHaveBeenCalledTimes(1);
+      expect(drops).toHaveBeenCalledWith(true); // Dropped to be remade, not closed.
+      // Later admissions do not try the hung connection: served from local memory at once.
+      const { fallbacks } = conn.counters;
+      expect((await store.admit([rule])).ok).toBe(true);
+      expect(conn.counters.fallbacks).toBe(fallbacks + 1);
+
+      server.resume();
+      await eventually(() => conn.available, 10_000);
+      // Shared again: a slot is leased from Redis, not from local memory.
+      await eventually(async () => {
+        const outcome = await store.admit([slots('hung-slots', 100)]);
+        return outcome.ok && outcome.lease?.shared === true;
+      });
+    } finally {
+      store.close();
+      await conn.close();
+      await server.stop();
+    }
   });
 });
 

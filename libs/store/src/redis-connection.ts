@@ -35,6 +35,8 @@ export class RedisConnection {
   private outageCount = 0;
   private fallbackCount = 0;
   private closed = false;
+  /** A hung connection is being dropped: the other commands timing out on it change nothing. */
+  private dropping = false;
 
   constructor(
     readonly url: string,
@@ -43,7 +45,10 @@ export class RedisConnection {
     this.client = new Redis(url, RedisConnection.options());
     this.client.on('ready', () => this.up());
     this.client.on('error', (err: Error) => this.down(err.message));
-    this.client.on('close', () => this.down('connection closed'));
+    this.client.on('close', () => {
+      this.dropping = false;
+      this.down('connection closed');
+    });
   }
 
   /** Options shared by the command and the subscriber connections. */
@@ -84,7 +89,8 @@ export class RedisConnection {
 
   /**
    * A command failed. Redis answering with an error (a bug of ours, not an outage) is logged; a
-   * timeout means a hung Redis, so the connection is dropped and remade.
+   * timeout means a hung Redis, so the connection is dropped and remade — once, however many
+   * commands were waiting on it.
    */
   commandFailed(err: unknown): void {
     const message = err instanceof Error ? err.message : 'command failed';
@@ -93,7 +99,8 @@ export class RedisConnection {
       return;
     }
     this.down(message);
-    if (/timed? ?out/i.test(message) && this.client.status === 'ready') {
+    if (/timed? ?out/i.test(message) && this.client.status === 'ready' && !this.dropping) {
+      this.dropping = true;
       this.client.disconnect(true);
     }
   }
