@@ -1,7 +1,7 @@
 import { connect, createServer, type Socket } from 'node:net';
 
 /** What the proxy does to a client's write that matches a planned fault. */
-export type RedisFault = 'cut' | 'hold';
+export type RedisFault = 'cut' | 'hold' | 'lose-reply';
 
 export interface RedisProxy {
   /** The URL clients connect to instead of Redis's. */
@@ -12,7 +12,9 @@ export interface RedisProxy {
    * The next `times` client writes matching `pattern`: `cut` drops that connection before Redis
    * sees the write (a network blip mid-command); `hold` freezes the connection from that write
    * on, open but with nothing more reaching Redis (a Redis, or a network, that stopped answering
-   * it: replies stay in order, as TCP keeps them). Resolves once all `times` have happened.
+   * it: replies stay in order, as TCP keeps them); `lose-reply` lets Redis run the write and
+   * drops the connection when the reply comes back (the client cannot know whether it ran).
+   * Resolves once all `times` have happened.
    */
   onNextSend(pattern: RegExp, fault: RedisFault, times?: number): Promise<void>;
   close(): Promise<void>;
@@ -30,6 +32,7 @@ export async function startRedisProxy(redisPort: number): Promise<RedisProxy> {
     const upstream = connect(redisPort, '127.0.0.1');
     clients.set(client, '');
     let frozen = false;
+    let loseReply = false;
     const drop = (): void => {
       client.destroy();
       upstream.destroy();
@@ -47,14 +50,17 @@ export async function startRedisProxy(redisPort: number): Promise<RedisProxy> {
         }
         if (plan.fault === 'cut') {
           drop();
-        } else {
-          frozen = true;
+          return;
         }
-        return;
+        if (plan.fault === 'hold') {
+          frozen = true;
+          return;
+        }
+        loseReply = true;
       }
       upstream.write(chunk);
     });
-    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    upstream.on('data', (chunk: Buffer) => (loseReply ? drop() : client.write(chunk)));
     client.on('error', drop);
     upstream.on('error', drop);
     client.on('close', () => {

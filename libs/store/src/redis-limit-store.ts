@@ -156,7 +156,10 @@ class SharedLease implements SlotLease {
   }
 }
 
-/** Slots held in Redis whose request ended while Redis was out: handed back once it returns. */
+/**
+ * Slots held in Redis whose request ended while Redis was out, or that an admission whose answer
+ * was lost may have taken: handed back once it returns.
+ */
 interface Release {
   at: number;
   id: string;
@@ -216,6 +219,12 @@ export class RedisLimitStore extends LimitStore {
         return this.admission(reply, rules, id);
       } catch (err) {
         this.conn.commandFailed(err);
+        // The script may have run before its answer was lost: a slot it took there goes back
+        // when Redis returns (handing back a lease Redis never saw changes nothing).
+        const slotKeys = this.slotKeys(rules);
+        if (slotKeys.length > 0) {
+          this.handBackLater(id, slotKeys);
+        }
       }
     }
     this.conn.countFallback();
@@ -303,11 +312,15 @@ export class RedisLimitStore extends LimitStore {
     if (reply[0] !== 1) {
       return { ok: false, standings, refused: reply[1] - 1, retryAfterMs: reply[2] };
     }
-    const slotKeys = rules.filter((r) => r.kind === 'slots').map((r) => this.conn.key(r.key));
+    const slotKeys = this.slotKeys(rules);
     if (slotKeys.length === 0) {
       return { ok: true, standings };
     }
     return { ok: true, standings, lease: new SharedLease(id, slotKeys, this.held) };
+  }
+
+  private slotKeys(rules: readonly LimitRule[]): string[] {
+    return rules.filter((r) => r.kind === 'slots').map((r) => this.conn.key(r.key));
   }
 
   private readStandings(reply: number[], rules: readonly LimitRule[]): RuleStanding[] {
@@ -346,12 +359,17 @@ export class RedisLimitStore extends LimitStore {
   private defer(moves: readonly Adjustment[], lease?: SlotLease): void {
     this.local.settle(moves);
     if (lease) {
-      const now = Date.now();
-      // A slot whose lease has run out is free in Redis already: no need to remember it.
-      const live = this.releases.findIndex((r) => r.at > now - this.leaseMs);
-      this.releases = live < 0 ? [] : this.releases.slice(live);
-      this.releases.push({ at: now, id: lease.id, keys: lease.keys });
+      this.handBackLater(lease.id, lease.keys);
     }
+  }
+
+  /** Remembers slots held in Redis under `id`, to hand back when Redis answers again. */
+  private handBackLater(id: string, keys: readonly string[]): void {
+    const now = Date.now();
+    // A slot whose lease has run out is free in Redis already: no need to remember it.
+    const live = this.releases.findIndex((r) => r.at > now - this.leaseMs);
+    this.releases = live < 0 ? [] : this.releases.slice(live);
+    this.releases.push({ at: now, id, keys });
   }
 
   /**
