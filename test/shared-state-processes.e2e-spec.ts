@@ -12,6 +12,7 @@ const ROOT = repoRoot();
 const KEY = 'sk-processes-0123456789abcdef';
 const BUDGET_KEY = 'sk-processes-budget-0123456789';
 const FREE_KEY = 'sk-processes-free-0123456789ab';
+const CHAOS_KEY = 'sk-processes-chaos-01234567890';
 const SCOUT_HOP = 'vllm|RedHatAI/Llama-4-Scout-17B-16E-Instruct-quantized.w4a16';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -59,7 +60,8 @@ describe('two gateway processes on one Redis (e2e, built gateway, real redis-ser
     const keysFile = writeKeysFile(
       `keys:\n  - { name: shared, key: ${KEY}, limits: { requests_per_minute: 5 } }\n` +
         `  - { name: budget, key: ${BUDGET_KEY}, limits: { tokens_per_day: 100 } }\n` +
-        `  - { name: free, key: ${FREE_KEY} }\n`,
+        `  - { name: free, key: ${FREE_KEY} }\n` +
+        `  - { name: chaos, key: ${CHAOS_KEY}, limits: { concurrent_requests: 4, requests_per_minute: 100000 } }\n`,
     );
     for (let i = 0; i < 2; i++) {
       const [port, metrics] = [await freePort(), await freePort()];
@@ -169,4 +171,74 @@ describe('two gateway processes on one Redis (e2e, built gateway, real redis-ser
     // Only the first process's call reached vLLM; the second skipped it.
     expect(fakes.vllm.chatRequests()).toHaveLength(1);
   });
+  // Every Redis fault the gateway claims to survive, one after another under traffic: the
+  // connections cut, one in the middle of SUBSCRIBE; Redis killed (back empty), then hung
+  // (SIGSTOP); a script cut before it ran; a script's reply lost after it ran (its slot must come
+  // back without waiting out the 30 s lease); a connection frozen mid-script.
+  it('serves through every Redis fault in turn, loses no request and leaks no slot', async () => {
+    const faults: Array<() => void | Promise<void>> = [
+      () => proxy.cut(),
+      () => (void proxy.onNextSend(/SUBSCRIBE/i, 'cut'), proxy.cut()),
+      async () => (await redis.kill(), await sleep(500), await redis.restart()),
+      async () => (redis.pause(), await sleep(1_000), redis.resume()),
+      () => void proxy.onNextSend(/EVAL/i, 'cut'),
+      () => void proxy.onNextSend(/EVAL/i, 'lose-reply'),
+      () => void proxy.onNextSend(/EVAL/i, 'hold'),
+    ];
+    const outcomes = new Map<string, number>();
+    const count = (outcome: string): void => {
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    };
+    let running = true;
+    const client = async (stream: boolean): Promise<void> => {
+      while (running) {
+        try {
+          const res = await fetch(`${urls[1]}/v1/chat/completions`, {
+            method: 'POST',
+            headers: { Authorization: `Bearer ${CHAOS_KEY}`, 'content-type': 'application/json' },
+            body: JSON.stringify({
+              model: 'llama-4-scout',
+              stream,
+              messages: [{ role: 'user', content: 'Hi' }],
+            }),
+            signal: AbortSignal.timeout(15_000),
+          });
+          const text = await res.text();
+          const complete = stream
+            ? text.trimEnd().endsWith('data: [DONE]')
+            : text.includes('"choices"');
+          const code =
+            res.status === 200
+              ? ''
+              : ((JSON.parse(text) as { error?: { code?: string } }).error?.code ?? 'no envelope');
+          count(res.status === 200 ? (complete ? 'ok' : 'incomplete') : `${res.status} ${code}`);
+        } catch (err) {
+          count(`lost: ${(err as Error).name}`);
+        }
+      }
+    };
+    const clients = Array.from({ length: 8 }, (_, i) => client(i % 2 === 0));
+    for (const fault of faults) {
+      await fault();
+      await sleep(700);
+    }
+    running = false;
+    await Promise.all(clients);
+
+    expect(processes[1].exitCode).toBeNull();
+    // Served, or refused for the key's 4 concurrent slots: nothing else.
+    expect([...outcomes.keys()].sort()).toEqual(['429 rate_limit_exceeded', 'ok']);
+    expect(outcomes.get('ok')).toBeGreaterThan(50);
+    // Shared again, and every slot back: none is held by a request that ended.
+    await waitReady(urls[1]);
+    let used = -1;
+    for (let i = 0; i < 100 && used !== 0; i++) {
+      const usage = (await (
+        await fetch(`${urls[1]}/v1/usage`, { headers: { Authorization: `Bearer ${CHAOS_KEY}` } })
+      ).json()) as { limits: { concurrent_requests: { used: number } } };
+      used = usage.limits.concurrent_requests.used;
+      await sleep(100);
+    }
+    expect(used).toBe(0);
+  }, 60_000);
 });
