@@ -5,6 +5,12 @@ import { readUpstreamBody, SseReader, UpstreamReadError, type ReadLimits } from 
 
 type Handler = (res: ServerResponse) => void;
 
+/** Every server started by {@link upstream}: closed after each test, even one that failed. */
+const servers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((close) => close()));
+});
+
 /** A server answering every request with `handler`; reports when each answer's connection closed. */
 async function upstream(handler: Handler): Promise<{
   fetch: () => Promise<IncomingMessage>;
@@ -20,16 +26,18 @@ async function upstream(handler: Handler): Promise<{
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const close = (): Promise<void> => {
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(() => resolve()));
+  };
+  servers.push(close);
   return {
     fetch: () => {
       closedPromise = new Promise<void>((resolve) => (onClosed = resolve));
       return new Promise((resolve) => get({ port, host: '127.0.0.1', agent: false }, resolve));
     },
     closed: () => closedPromise,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
+    close,
   };
 }
 
@@ -79,11 +87,12 @@ describe('readUpstreamBody', () => {
       await failure(readUpstreamBody(await quiet.fetch(), limits({ idleMs: 100 }), never)),
     ).toBe('idle_timeout');
     await quiet.close();
+    // A byte every 10 ms, never idle for 2 s even on a loaded machine, past a 300 ms deadline.
     const dripping = await upstream((res) => drip(res, ' ', 10));
     const deadline = Date.now() + 300;
     expect(
       await failure(
-        readUpstreamBody(await dripping.fetch(), limits({ idleMs: 100, deadline }), never),
+        readUpstreamBody(await dripping.fetch(), limits({ idleMs: 2_000, deadline }), never),
       ),
     ).toBe('deadline_exceeded');
     await dripping.closed();
@@ -179,20 +188,22 @@ describe('SseReader', () => {
   });
 
   it('does not time out a paused (backpressured) stream for idleness', async () => {
+    let upstreamRes: ServerResponse | undefined;
     const up = await upstream((res) => {
       sse(res);
       res.write('data: {"n":1}\n\n');
-      setTimeout(() => res.end('data: [DONE]\n\n'), 350);
+      upstreamRes = res;
     });
-    const sut = new SseReader(await up.fetch(), limits({ idleMs: 100 }), new Cancellation());
+    const sut = new SseReader(await up.fetch(), limits({ idleMs: 200 }), new Cancellation());
     await sut.firstEvent();
     sut.pause();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new Promise((resolve) => setTimeout(resolve, 500)); // Paused past the idle limit.
     expect(sut.finished).toBe(false);
     const ended = new Promise<UpstreamReadError | undefined>((resolve) =>
       sut.attach({ event: () => undefined, flush: () => undefined, end: resolve }),
     );
     // Resumed, the clock starts again: [DONE] within the idle limit ends the stream cleanly.
+    upstreamRes!.end('data: [DONE]\n\n');
     expect(await ended).toBeUndefined();
     await up.close();
   });
