@@ -295,29 +295,33 @@ describe('RedisLimitStore across replicas', () => {
     const connA = new RedisConnection(proxy.url, connB.keyPrefix);
     connections.push(connA);
     const a = new RedisLimitStore(connA, { policy: 'local' });
-    const ready = new Promise<void>((resolve) => connA.onReady(resolve));
-    connA.start();
-    await ready;
-    const rule = slots('lost-reply', 1);
-    const slotsInRedis = (): Promise<number> => connB.client.zcard(connB.key('lost-reply'));
+    try {
+      const ready = new Promise<void>((resolve) => connA.onReady(resolve));
+      connA.start();
+      await ready;
+      const rule = slots('lost-reply', 1);
+      const slotsInRedis = (): Promise<number> => connB.client.zcard(connB.key('lost-reply'));
 
-    const lost = proxy.onNextSend(/EVAL/i, 'lose-reply');
-    const admitted = await a.admit([rule]);
-    await lost;
-    // A cannot know the script ran: it admits from local memory (policy `local`)...
-    expect(admitted.ok && admitted.lease?.shared).toBe(false);
-    // ...while Redis holds the slot it took, under a lease nobody renews.
-    expect(await slotsInRedis()).toBe(1);
-    expect((await b.admit([rule])).ok).toBe(false);
-    await a.settle([], admitted.ok ? admitted.lease : undefined);
+      const lost = proxy.onNextSend(/EVAL/i, 'lose-reply');
+      const admitted = await a.admit([rule]);
+      await lost;
+      // A cannot know the script ran: it admits from local memory (policy `local`)...
+      expect(admitted.ok && admitted.lease?.shared).toBe(false);
+      // ...while Redis holds the slot it took, under a lease nobody renews.
+      expect(await slotsInRedis()).toBe(1);
+      expect((await b.admit([rule])).ok).toBe(false);
+      await a.settle([], admitted.ok ? admitted.lease : undefined);
 
-    // Handed back on A's return, not 30 s later when the lease runs out.
-    await eventually(() => connA.available, 10_000);
-    await eventually(async () => (await slotsInRedis()) === 0, 10_000);
-    expect((await b.admit([rule])).ok).toBe(true);
-    a.close();
-    b.close();
-    await proxy.close();
+      // Handed back on A's return, not 30 s later when the lease runs out.
+      await eventually(() => connA.available, 10_000);
+      await eventually(async () => (await slotsInRedis()) === 0, 10_000);
+      expect((await b.admit([rule])).ok).toBe(true);
+    } finally {
+      a.close();
+      b.close();
+      await connA.close();
+      await proxy.close();
+    }
   });
 
   it('falls back to local memory while Redis is out, by policy', async () => {
