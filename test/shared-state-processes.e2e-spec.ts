@@ -5,6 +5,7 @@ import { startBackends, type FakeBackends } from './support/backends';
 import { writeKeysFile } from './support/fixture';
 import { freePort } from './support/ports';
 import { Redis } from 'ioredis';
+import { eventually } from './support/eventually';
 import { startRedis, type RedisServer } from './support/redis';
 import { startRedisProxy, type RedisProxy } from './support/redis-proxy';
 
@@ -44,12 +45,24 @@ describe('two gateway processes on one Redis (e2e, built gateway, real redis-ser
   const processes: ChildProcess[] = [];
   const urls: string[] = [];
 
-  const chat = (url: string, key: string, content = 'Reply with 5 words.'): Promise<Response> =>
+  const chat = (
+    url: string,
+    key: string,
+    content = 'Reply with 5 words.',
+    stream = false,
+  ): Promise<Response> =>
     fetch(`${url}/v1/chat/completions`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'llama-4-scout', messages: [{ role: 'user', content }] }),
+      body: JSON.stringify({
+        model: 'llama-4-scout',
+        stream,
+        messages: [{ role: 'user', content }],
+      }),
+      signal: AbortSignal.timeout(15_000), // A hung request fails its test instead of stalling it.
     });
+  const upstreamCalls = (): number =>
+    fakes.all().reduce((n, fake) => n + fake.chatRequests().length, 0);
 
   beforeAll(async () => {
     // The demo's rule: build when dist is missing or older than any source.
@@ -131,6 +144,7 @@ describe('two gateway processes on one Redis (e2e, built gateway, real redis-ser
     const subscribers = async (): Promise<number> =>
       ((await observer.call('PUBSUB', 'NUMSUB', 'dgx-gw:circuit:changes')) as [string, number])[1];
     try {
+      fakes.all().forEach((fake) => fake.clearRequests());
       expect(await subscribers()).toBe(2);
       const cutMidSubscribe = proxy.onNextSend(/SUBSCRIBE/i, 'cut');
       proxy.cut(); // Every connection of the second process.
@@ -144,6 +158,7 @@ describe('two gateway processes on one Redis (e2e, built gateway, real redis-ser
       }
       expect(statuses.length).toBeGreaterThan(0);
       expect(statuses.every((s) => s === 200)).toBe(true);
+      expect(upstreamCalls()).toBe(statuses.length); // Each one served by a backend, once.
       expect(processes[1].exitCode).toBeNull();
     } finally {
       observer.disconnect();
@@ -194,16 +209,7 @@ describe('two gateway processes on one Redis (e2e, built gateway, real redis-ser
     const client = async (stream: boolean): Promise<void> => {
       while (running) {
         try {
-          const res = await fetch(`${urls[1]}/v1/chat/completions`, {
-            method: 'POST',
-            headers: { Authorization: `Bearer ${CHAOS_KEY}`, 'content-type': 'application/json' },
-            body: JSON.stringify({
-              model: 'llama-4-scout',
-              stream,
-              messages: [{ role: 'user', content: 'Hi' }],
-            }),
-            signal: AbortSignal.timeout(15_000),
-          });
+          const res = await chat(urls[1], CHAOS_KEY, 'Hi', stream);
           const text = await res.text();
           const complete = stream
             ? text.trimEnd().endsWith('data: [DONE]')
@@ -232,18 +238,14 @@ describe('two gateway processes on one Redis (e2e, built gateway, real redis-ser
     expect([...outcomes].filter(([outcome]) => !served.includes(outcome))).toEqual([]);
     expect(outcomes.get('ok')).toBeGreaterThan(50);
     // One upstream call per request served; none for a refused one.
-    const upstreamCalls = fakes.all().reduce((n, fake) => n + fake.chatRequests().length, 0);
-    expect(upstreamCalls).toBe(outcomes.get('ok'));
+    expect(upstreamCalls()).toBe(outcomes.get('ok'));
     // Shared again, and every slot back: none is held by a request that ended.
     await waitReady(urls[1]);
-    let used = -1;
-    for (let i = 0; i < 100 && used !== 0; i++) {
+    await eventually(async () => {
       const usage = (await (
         await fetch(`${urls[1]}/v1/usage`, { headers: { Authorization: `Bearer ${CHAOS_KEY}` } })
       ).json()) as { limits: { concurrent_requests: { used: number } } };
-      used = usage.limits.concurrent_requests.used;
-      await sleep(100);
-    }
-    expect(used).toBe(0);
+      return usage.limits.concurrent_requests.used === 0;
+    }, 10_000);
   }, 60_000);
 });

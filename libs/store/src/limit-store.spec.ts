@@ -10,7 +10,7 @@ import {
   type LimitRule,
 } from './limit-store';
 import { RedisConnection } from './redis-connection';
-import { RedisLimitStore } from './redis-limit-store';
+import { RedisLimitStore, type RedisLimitStoreOptions } from './redis-limit-store';
 import { eventually } from '../../../test/support/eventually';
 
 // Periods long enough that refill during a test is negligible.
@@ -36,12 +36,25 @@ let redis: RedisServer;
 const connections: RedisConnection[] = [];
 let run = 0;
 
-async function redisStore(leaseMs?: number): Promise<RedisLimitStore> {
-  const conn = new RedisConnection(redis.url, `spec${++run}:`);
+/**
+ * A replica: a RedisLimitStore on its own connection, once connected (closed in afterAll, if the
+ * test has not). By default on the suite's Redis, under a prefix of its own, policy `local`.
+ */
+async function replica({
+  url = redis.url,
+  prefix = `spec${++run}:`,
+  ...options
+}: Partial<RedisLimitStoreOptions> & { url?: string; prefix?: string } = {}): Promise<{
+  conn: RedisConnection;
+  store: RedisLimitStore;
+}> {
+  const conn = new RedisConnection(url, prefix);
   connections.push(conn);
+  const store = new RedisLimitStore(conn, { policy: 'local', ...options });
+  const ready = new Promise<void>((resolve) => conn.onReady(resolve));
   conn.start();
-  await new Promise<void>((resolve) => conn.onReady(resolve));
-  return new RedisLimitStore(conn, { policy: 'local', leaseMs });
+  await ready;
+  return { conn, store };
 }
 
 beforeAll(async () => {
@@ -56,7 +69,7 @@ afterAll(async () => {
 
 describe.each([
   ['MemoryLimitStore', (): Promise<LimitStore> => Promise.resolve(new MemoryLimitStore())],
-  ['RedisLimitStore', (): Promise<LimitStore> => redisStore()],
+  ['RedisLimitStore', async (): Promise<LimitStore> => (await replica()).store],
 ])('%s', (_name, make) => {
   let sut: LimitStore;
   beforeEach(async () => {
@@ -172,19 +185,10 @@ describe('MemoryLimitStore.drain', () => {
 describe('RedisLimitStore across an outage (persistent redis-server, killed and restarted)', () => {
   it('adds what each replica counted meanwhile to the shared counters once, and hands back the slots it left there', async () => {
     const server = await startRedis({ persistent: true });
-    const replica = async (
-      policy: 'local' | 'open',
-    ): Promise<[RedisConnection, RedisLimitStore]> => {
-      const conn = new RedisConnection(server.url, 'outage:');
-      const store = new RedisLimitStore(conn, { policy });
-      const ready = new Promise<void>((resolve) => conn.onReady(resolve));
-      conn.start();
-      await ready;
-      return [conn, store];
-    };
-    const [connA, a] = await replica('local');
-    const [connB, b] = await replica('local');
-    const [connC, c] = await replica('open');
+    const shared = { url: server.url, prefix: 'outage:' };
+    const { conn: connA, store: a } = await replica(shared);
+    const { conn: connB, store: b } = await replica(shared);
+    const { conn: connC, store: c } = await replica({ ...shared, policy: 'open' });
     const rpm = rate('rpm', 3);
     const day = budget('day', 1000);
     const conc = slots('conc', 1);
@@ -229,12 +233,8 @@ describe('RedisLimitStore across an outage (persistent redis-server, killed and 
 describe('RedisLimitStore with a hung Redis (redis-server stopped with SIGSTOP)', () => {
   it('answers every admission from local memory within the command timeout, drops the connection once, and shares again once Redis answers', async () => {
     const server = await startRedis();
-    const conn = new RedisConnection(server.url, 'hung:');
-    const store = new RedisLimitStore(conn, { policy: 'local' });
+    const { conn, store } = await replica({ url: server.url });
     try {
-      const ready = new Promise<void>((resolve) => conn.onReady(resolve));
-      conn.start();
-      await ready;
       const rule = rate('hung-rpm', 100);
       expect((await store.admit([rule])).ok).toBe(true);
       const drops = jest.spyOn(conn.client, 'disconnect');
@@ -270,13 +270,8 @@ describe('RedisLimitStore with a hung Redis (redis-server stopped with SIGSTOP)'
 
 describe('RedisLimitStore across replicas', () => {
   it('frees the slots of a replica that stopped renewing them once their lease ends', async () => {
-    const a = await redisStore(400);
-    const prefixOfA = connections.at(-1)!.keyPrefix;
-    const connB = new RedisConnection(redis.url, prefixOfA);
-    connections.push(connB);
-    connB.start();
-    await new Promise<void>((resolve) => connB.onReady(resolve));
-    const b = new RedisLimitStore(connB, { policy: 'local', leaseMs: 400 });
+    const { conn: connA, store: a } = await replica({ leaseMs: 400 });
+    const { store: b } = await replica({ prefix: connA.keyPrefix, leaseMs: 400 });
     const rule = slots('lease', 1);
     expect((await a.admit([rule])).ok).toBe(true);
     // A renews while it runs: the slot outlives its first lease.
@@ -290,15 +285,9 @@ describe('RedisLimitStore across replicas', () => {
 
   it('hands back, once Redis answers again, a slot taken by an admission whose answer was lost', async () => {
     const proxy = await startRedisProxy(redis.port);
-    const b = await redisStore();
-    const connB = connections.at(-1)!;
-    const connA = new RedisConnection(proxy.url, connB.keyPrefix);
-    connections.push(connA);
-    const a = new RedisLimitStore(connA, { policy: 'local' });
+    const { conn: connB, store: b } = await replica();
+    const { conn: connA, store: a } = await replica({ url: proxy.url, prefix: connB.keyPrefix });
     try {
-      const ready = new Promise<void>((resolve) => connA.onReady(resolve));
-      connA.start();
-      await ready;
       const rule = slots('lost-reply', 1);
       const slotsInRedis = (): Promise<number> => connB.client.zcard(connB.key('lost-reply'));
 
